@@ -1,0 +1,573 @@
+//! Seed data: the demo organization, or organizations and users from a JSON file.
+
+use std::path::Path;
+
+use rusqlite::{Connection, params};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::api_error::ApiError;
+use crate::model::{EntityState, TEXT_ATTRIBUTES, UserRole};
+use crate::operations::{NewOrganization, insert_mail_domain, insert_organization};
+use crate::store::{self, Store};
+use crate::validation as check;
+
+/// The demo organization's id.
+pub const DEMO_ORGANIZATION_ID: &str = "m-0123456789abcdef0123456789abcdef";
+pub const DEMO_ALIAS: &str = "demo";
+pub const DEMO_MAIL_DOMAIN: &str = "demo.example.com";
+
+/// The seed file: the API's own member names, so a DescribeUser answer reads the same.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct SeedFile {
+    pub organizations: Vec<SeedOrganization>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct SeedOrganization {
+    pub organization_id: Option<String>,
+    pub alias: String,
+    #[serde(default = "active")]
+    pub state: String,
+    #[serde(default = "workmail_directory")]
+    pub directory_type: String,
+    pub default_mail_domain: Option<String>,
+    #[serde(default)]
+    pub domains: Vec<String>,
+    #[serde(default)]
+    pub users: Vec<SeedUser>,
+}
+
+fn active() -> String {
+    "Active".into()
+}
+fn workmail_directory() -> String {
+    "WorkMail".into()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct SeedUser {
+    pub user_id: Option<String>,
+    pub name: String,
+    pub email: Option<String>,
+    pub state: Option<String>,
+    pub user_role: Option<String>,
+    pub display_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub initials: Option<String>,
+    pub telephone: Option<String>,
+    pub street: Option<String>,
+    pub job_title: Option<String>,
+    pub city: Option<String>,
+    pub company: Option<String>,
+    pub zip_code: Option<String>,
+    pub department: Option<String>,
+    pub country: Option<String>,
+    pub office: Option<String>,
+    #[serde(default)]
+    pub hidden_from_global_address_list: bool,
+    pub identity_provider_user_id: Option<String>,
+    pub identity_provider_identity_store_id: Option<String>,
+}
+
+impl SeedUser {
+    fn attributes(&self) -> [Option<&str>; 13] {
+        [
+            &self.display_name,
+            &self.first_name,
+            &self.last_name,
+            &self.initials,
+            &self.telephone,
+            &self.street,
+            &self.job_title,
+            &self.city,
+            &self.company,
+            &self.zip_code,
+            &self.department,
+            &self.country,
+            &self.office,
+        ]
+        .map(|value| value.as_deref().filter(|value| !value.is_empty()))
+    }
+}
+
+/// Why seeding failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("cannot read seed file {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("seed data is invalid: {0}")]
+    Invalid(String),
+}
+
+/// Loads a seed file into the store; organizations that already exist are left alone.
+pub async fn seed_file(store: &Store, path: &Path) -> Result<usize, SeedError> {
+    let read_error = |message: String| SeedError::Read {
+        path: path.display().to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|error| read_error(error.to_string()))?;
+    let file: SeedFile =
+        serde_json::from_str(&text).map_err(|error| read_error(error.to_string()))?;
+    seed(store, file.organizations).await
+}
+
+/// Creates the demo organization with `users` users, unless it exists.
+pub async fn seed_demo(store: &Store, users: usize) -> Result<usize, SeedError> {
+    seed(store, vec![demo_organization(users)]).await
+}
+
+async fn seed(store: &Store, organizations: Vec<SeedOrganization>) -> Result<usize, SeedError> {
+    for organization in &organizations {
+        validate(organization).map_err(|error| {
+            SeedError::Invalid(format!(
+                "organization {}: {}",
+                organization.alias, error.message
+            ))
+        })?;
+    }
+    store
+        .write(move |connection| {
+            let mut created = 0;
+            for organization in &organizations {
+                created += insert_seed_organization(connection, organization)?;
+            }
+            Ok(created)
+        })
+        .await
+        .map_err(|error| SeedError::Invalid(error.message))
+}
+
+fn validate(organization: &SeedOrganization) -> Result<(), ApiError> {
+    if let Some(id) = &organization.organization_id {
+        check::organization_id("OrganizationId", id)?;
+    }
+    check::organization_name("Alias", &organization.alias)?;
+    for domain in organization
+        .domains
+        .iter()
+        .chain(&organization.default_mail_domain)
+    {
+        check::domain_name("Domains", domain)?;
+    }
+    for user in &organization.users {
+        let in_user =
+            |error: ApiError| ApiError::invalid(format!("user {}: {}", user.name, error.message));
+        check::user_name("Name", &user.name).map_err(in_user)?;
+        if let Some(email) = &user.email {
+            check::email_address("Email", email).map_err(in_user)?;
+        }
+        if let Some(state) = &user.state {
+            check::entity_state("State", state).map_err(in_user)?;
+        }
+        if let Some(role) = &user.user_role {
+            check::user_role("UserRole", role).map_err(in_user)?;
+        }
+        for ((member, _), value) in TEXT_ATTRIBUTES.iter().zip(user.attributes()) {
+            if let Some(value) = value {
+                check::attribute(member, value).map_err(in_user)?;
+            }
+        }
+        if let Some(id) = &user.identity_provider_user_id {
+            check::identity_provider_user_id("IdentityProviderUserId", id).map_err(in_user)?;
+        }
+        if let Some(id) = &user.identity_provider_identity_store_id {
+            check::identity_store_id("IdentityProviderIdentityStoreId", id).map_err(in_user)?;
+        }
+    }
+    Ok(())
+}
+
+/// Inserts one organization and its users; returns 0 if it was already there.
+fn insert_seed_organization(
+    connection: &Connection,
+    organization: &SeedOrganization,
+) -> Result<usize, ApiError> {
+    let id = organization
+        .organization_id
+        .clone()
+        .unwrap_or_else(|| format!("m-{}", hex::encode(&digest(&organization.alias)[..16])));
+    let exists: bool = connection.query_row(
+        "SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ?1 OR alias = ?2)",
+        params![id, organization.alias],
+        |row| row.get(0),
+    )?;
+    if exists {
+        return Ok(0);
+    }
+    let test_domain = format!("{}.awsapps.com", organization.alias.to_ascii_lowercase());
+    let default_domain = organization
+        .default_mail_domain
+        .clone()
+        .or_else(|| organization.domains.first().cloned())
+        .unwrap_or_else(|| test_domain.clone());
+    insert_organization(
+        connection,
+        &NewOrganization {
+            id: &id,
+            alias: &organization.alias,
+            state: &organization.state,
+            directory_id: &format!("d-{}", &hex::encode(digest(&id))[..10]),
+            directory_type: &organization.directory_type,
+            default_mail_domain: &default_domain,
+            client_token: None,
+        },
+    )?;
+    for domain in [&test_domain, &default_domain]
+        .into_iter()
+        .chain(&organization.domains)
+    {
+        insert_mail_domain(connection, &id, domain, "VERIFIED")?;
+    }
+    let mut insert = connection.prepare_cached(&format!(
+        "INSERT INTO users (organization_id, {}) VALUES (?1, {})",
+        &store::USER_COLUMNS["seq, ".len()..],
+        (2..=26)
+            .map(|n| format!("?{n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))?;
+    for (index, user) in organization.users.iter().enumerate() {
+        let state = user
+            .state
+            .as_deref()
+            .and_then(EntityState::parse)
+            .unwrap_or(if user.email.is_some() {
+                EntityState::Enabled
+            } else {
+                EntityState::Disabled
+            });
+        let role = user
+            .user_role
+            .as_deref()
+            .and_then(UserRole::parse)
+            .unwrap_or(UserRole::User);
+        // Deterministic dates, an hour apart, from 2024-01-15.
+        let created = 1_705_305_600 + i64::try_from(index).unwrap_or(0) * 3_600;
+        let enabled = user.email.is_some().then_some(created);
+        let disabled =
+            (state != EntityState::Enabled && enabled.is_some()).then_some(created + 86_400);
+        let attributes = user.attributes();
+        let user_id = user
+            .user_id
+            .clone()
+            .unwrap_or_else(|| deterministic_user_id(&id, &user.name));
+        let inserted = insert.execute(params![
+            id,
+            user_id,
+            user.name,
+            user.email,
+            state.as_str(),
+            role.as_str(),
+            attributes[0],
+            attributes[1],
+            attributes[2],
+            attributes[3],
+            attributes[4],
+            attributes[5],
+            attributes[6],
+            attributes[7],
+            attributes[8],
+            attributes[9],
+            attributes[10],
+            attributes[11],
+            attributes[12],
+            user.hidden_from_global_address_list,
+            enabled,
+            disabled,
+            enabled,
+            disabled,
+            user.identity_provider_user_id,
+            user.identity_provider_identity_store_id,
+        ]);
+        if let Err(error) = inserted {
+            return Err(ApiError::invalid(format!(
+                "user {} cannot be added ({error}); names and addresses must be unique",
+                user.name
+            )));
+        }
+    }
+    Ok(1)
+}
+
+fn digest(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
+}
+
+/// A UUID-shaped id derived from the organization and the name, so seeds are reproducible.
+fn deterministic_user_id(organization_id: &str, name: &str) -> String {
+    let hex = hex::encode(&digest(&format!("{organization_id}/{name}"))[..16]);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+const FIRST_NAMES: [&str; 48] = [
+    "Aisha", "Ben", "Carla", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemal",
+    "Lena", "Mateo", "Nadia", "Oskar", "Priya", "Quentin", "Rosa", "Samir", "Tara", "Umar", "Vera",
+    "Wei", "Ximena", "Yusuf", "Zoe", "Amara", "Bruno", "Chloe", "Diego", "Emma", "Felix", "Gita",
+    "Hugo", "Ivy", "Jamal", "Kira", "Liam", "Maya", "Noah", "Olga", "Pablo", "Rina", "Sofia",
+    "Tomas", "Uma", "Viktor", "Yara",
+];
+const LAST_NAMES: [&str; 40] = [
+    "Okafor", "Schmidt", "Rossi", "Ivanova", "Garcia", "Haddad", "Kim", "Tanaka", "Silva", "Berg",
+    "Yilmaz", "Novak", "Lopez", "Rahman", "Lund", "Patel", "Dubois", "Moreno", "Aziz", "Walsh",
+    "Chen", "Nguyen", "Kowalski", "Mensah", "Fischer", "Costa", "Brennan", "Sato", "Andersen",
+    "Ortiz", "Cohen", "Popescu", "Murphy", "Singh", "Jensen", "Reyes", "Weber", "Khan", "Larsen",
+    "Morales",
+];
+/// Department, and job titles found in it.
+const DEPARTMENTS: [(&str, [&str; 3]); 8] = [
+    (
+        "Engineering",
+        [
+            "Software Engineer",
+            "Engineering Manager",
+            "Site Reliability Engineer",
+        ],
+    ),
+    (
+        "People",
+        [
+            "HR Business Partner",
+            "Recruiter",
+            "People Operations Specialist",
+        ],
+    ),
+    ("Finance", ["Accountant", "Financial Analyst", "Controller"]),
+    (
+        "Sales",
+        ["Account Executive", "Sales Engineer", "Sales Manager"],
+    ),
+    (
+        "Marketing",
+        [
+            "Content Strategist",
+            "Product Marketing Manager",
+            "Designer",
+        ],
+    ),
+    (
+        "Support",
+        ["Support Engineer", "Support Lead", "Technical Writer"],
+    ),
+    (
+        "IT",
+        [
+            "Systems Administrator",
+            "IT Support Specialist",
+            "Security Engineer",
+        ],
+    ),
+    ("Legal", ["Counsel", "Paralegal", "Compliance Officer"]),
+];
+/// Office, street, city, zip code, country, phone prefix.
+const OFFICES: [(&str, &str, &str, &str, &str, &str); 4] = [
+    (
+        "SEA-1",
+        "410 Terry Ave N",
+        "Seattle",
+        "98109",
+        "United States",
+        "+1 206 555",
+    ),
+    (
+        "BER-2",
+        "Friedrichstrasse 68",
+        "Berlin",
+        "10117",
+        "Germany",
+        "+49 30 5550",
+    ),
+    (
+        "DUB-1",
+        "2 Grand Canal Square",
+        "Dublin",
+        "D02 A342",
+        "Ireland",
+        "+353 1 555",
+    ),
+    (
+        "SIN-1",
+        "23 Church Street",
+        "Singapore",
+        "049481",
+        "Singapore",
+        "+65 6555",
+    ),
+];
+
+/// The demo organization: `count` users (at least the five fixed ones below).
+pub fn demo_organization(count: usize) -> SeedOrganization {
+    let mut users = vec![
+        SeedUser {
+            name: "jane.doe".into(),
+            email: Some(format!("jane.doe@{DEMO_MAIL_DOMAIN}")),
+            state: Some("ENABLED".into()),
+            user_role: Some("USER".into()),
+            display_name: Some("Jane Doe".into()),
+            first_name: Some("Jane".into()),
+            last_name: Some("Doe".into()),
+            initials: Some("JD".into()),
+            telephone: Some("+1 206 555 0100".into()),
+            street: Some("410 Terry Ave N".into()),
+            job_title: Some("Software Engineer".into()),
+            city: Some("Seattle".into()),
+            company: Some("Demo Corp".into()),
+            zip_code: Some("98109".into()),
+            department: Some("Engineering".into()),
+            country: Some("United States".into()),
+            office: Some("SEA-1".into()),
+            ..SeedUser::default()
+        },
+        SeedUser {
+            name: "sam.contractor".into(),
+            email: Some(format!("sam.contractor@{DEMO_MAIL_DOMAIN}")),
+            state: Some("ENABLED".into()),
+            user_role: Some("REMOTE_USER".into()),
+            display_name: Some("Sam Contractor".into()),
+            first_name: Some("Sam".into()),
+            last_name: Some("Contractor".into()),
+            company: Some("Partner Consulting".into()),
+            job_title: Some("External Consultant".into()),
+            department: Some("Engineering".into()),
+            ..SeedUser::default()
+        },
+        SeedUser {
+            name: "mail.journal".into(),
+            email: Some(format!("mail.journal@{DEMO_MAIL_DOMAIN}")),
+            state: Some("ENABLED".into()),
+            user_role: Some("SYSTEM_USER".into()),
+            display_name: Some("Journaling System User".into()),
+            hidden_from_global_address_list: true,
+            ..SeedUser::default()
+        },
+        SeedUser {
+            name: "room.everest".into(),
+            email: Some(format!("room.everest@{DEMO_MAIL_DOMAIN}")),
+            state: Some("ENABLED".into()),
+            user_role: Some("RESOURCE".into()),
+            display_name: Some("Meeting Room Everest".into()),
+            office: Some("SEA-1".into()),
+            ..SeedUser::default()
+        },
+        SeedUser {
+            name: "former.employee".into(),
+            email: Some(format!("former.employee@{DEMO_MAIL_DOMAIN}")),
+            state: Some("DELETED".into()),
+            user_role: Some("USER".into()),
+            display_name: Some("Former Employee".into()),
+            first_name: Some("Former".into()),
+            last_name: Some("Employee".into()),
+            ..SeedUser::default()
+        },
+    ];
+    let fixed = users.len();
+    let mut taken: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for index in 0..count.saturating_sub(fixed) {
+        let first = FIRST_NAMES[index % FIRST_NAMES.len()];
+        // Walk the last names at another stride so pairs vary before they repeat.
+        let last = LAST_NAMES[(index / FIRST_NAMES.len() + index * 7) % LAST_NAMES.len()];
+        let base = format!(
+            "{}.{}",
+            first.to_ascii_lowercase(),
+            last.to_ascii_lowercase()
+        );
+        let seen = taken.entry(base.clone()).or_insert(0);
+        *seen += 1;
+        let name = if *seen == 1 {
+            base
+        } else {
+            format!("{base}{seen}")
+        };
+        let (department, titles) = DEPARTMENTS[index % DEPARTMENTS.len()];
+        let (office, street, city, zip, country, phone) = OFFICES[(index / 3) % OFFICES.len()];
+        // Every 9th user was never registered, every 13th was deregistered.
+        let (state, email) = if index % 9 == 8 {
+            ("DISABLED", None)
+        } else if index % 13 == 12 {
+            ("DISABLED", Some(format!("{name}@{DEMO_MAIL_DOMAIN}")))
+        } else {
+            ("ENABLED", Some(format!("{name}@{DEMO_MAIL_DOMAIN}")))
+        };
+        users.push(SeedUser {
+            email,
+            state: Some(state.into()),
+            user_role: Some("USER".into()),
+            display_name: Some(format!("{first} {last}")),
+            first_name: Some(first.into()),
+            last_name: Some(last.into()),
+            initials: Some(format!("{}{}", &first[..1], &last[..1])),
+            telephone: Some(format!("{phone} {:04}", 1000 + index % 9000)),
+            street: Some(street.into()),
+            job_title: Some(titles[(index / DEPARTMENTS.len()) % titles.len()].into()),
+            city: Some(city.into()),
+            company: Some("Demo Corp".into()),
+            zip_code: Some(zip.into()),
+            department: Some(department.into()),
+            country: Some(country.into()),
+            office: Some(office.into()),
+            name,
+            ..SeedUser::default()
+        });
+    }
+    SeedOrganization {
+        organization_id: Some(DEMO_ORGANIZATION_ID.into()),
+        alias: DEMO_ALIAS.into(),
+        state: active(),
+        directory_type: workmail_directory(),
+        default_mail_domain: Some(DEMO_MAIL_DOMAIN.into()),
+        domains: vec![DEMO_MAIL_DOMAIN.into()],
+        users,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_organization_is_valid_and_deterministic() {
+        let first = demo_organization(10_000);
+        assert_eq!(first.users.len(), 10_000);
+        assert!(validate(&first).is_ok());
+        let names: std::collections::HashSet<_> = first.users.iter().map(|u| &u.name).collect();
+        assert_eq!(names.len(), 10_000, "user names are unique");
+        let again = demo_organization(10_000);
+        assert_eq!(first.users[777].name, again.users[777].name);
+        assert_eq!(
+            deterministic_user_id(DEMO_ORGANIZATION_ID, "jane.doe"),
+            deterministic_user_id(DEMO_ORGANIZATION_ID, "jane.doe")
+        );
+    }
+
+    #[test]
+    fn demo_organization_has_every_kind_of_user() {
+        let demo = demo_organization(50);
+        let role = |r: &str| demo.users.iter().any(|u| u.user_role.as_deref() == Some(r));
+        assert!(role("REMOTE_USER") && role("SYSTEM_USER") && role("RESOURCE"));
+        let state = |s: &str| {
+            demo.users
+                .iter()
+                .filter(|u| u.state.as_deref() == Some(s))
+                .count()
+        };
+        assert!(state("DISABLED") >= 3, "several disabled users");
+        assert!(state("DELETED") >= 1);
+        let jane = demo
+            .users
+            .iter()
+            .find(|u| u.name == "jane.doe")
+            .expect("jane");
+        assert!(jane.attributes().iter().all(Option::is_some));
+    }
+}

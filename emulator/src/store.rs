@@ -1,0 +1,374 @@
+//! SQLite storage: one writer thread that commits writes in groups, and a pool of readers.
+//!
+//! Every write runs in its own savepoint inside a shared transaction, and is acknowledged only
+//! after that transaction committed with `synchronous = FULL`: one fsync serves many concurrent
+//! writes (group commit), each write stays atomic, and nothing acknowledged is lost.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+
+use crate::api_error::{ApiError, ErrorKind};
+use crate::model::{EntityState, Organization, TEXT_ATTRIBUTES, User, UserRole};
+
+const READERS: usize = 4;
+/// Most writes committed by one fsync.
+const MAX_GROUP: usize = 512;
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS organizations (
+    id TEXT PRIMARY KEY,
+    alias TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    state TEXT NOT NULL,
+    directory_id TEXT NOT NULL,
+    directory_type TEXT NOT NULL,
+    default_mail_domain TEXT NOT NULL,
+    completed_date INTEGER NOT NULL,
+    client_token TEXT
+);
+CREATE TABLE IF NOT EXISTS mail_domains (
+    organization_id TEXT NOT NULL REFERENCES organizations(id),
+    name TEXT NOT NULL COLLATE NOCASE,
+    state TEXT NOT NULL DEFAULT 'VERIFIED',
+    PRIMARY KEY (organization_id, name)
+);
+CREATE TABLE IF NOT EXISTS users (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    organization_id TEXT NOT NULL REFERENCES organizations(id),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL COLLATE NOCASE,
+    email TEXT COLLATE NOCASE,
+    state TEXT NOT NULL,
+    role TEXT NOT NULL,
+    display_name TEXT, first_name TEXT, last_name TEXT, initials TEXT, telephone TEXT,
+    street TEXT, job_title TEXT, city TEXT, company TEXT, zip_code TEXT, department TEXT,
+    country TEXT, office TEXT,
+    hidden_from_gal INTEGER NOT NULL DEFAULT 0,
+    enabled_date INTEGER, disabled_date INTEGER,
+    mailbox_provisioned_date INTEGER, mailbox_deprovisioned_date INTEGER,
+    identity_provider_user_id TEXT, identity_provider_identity_store_id TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS users_by_id ON users(organization_id, id);
+CREATE INDEX IF NOT EXISTS users_by_name ON users(organization_id, name);
+CREATE INDEX IF NOT EXISTS users_by_email ON users(organization_id, email);
+-- Names and addresses are unique among users that are not deleted.
+CREATE UNIQUE INDEX IF NOT EXISTS users_live_name ON users(organization_id, name)
+    WHERE state <> 'DELETED';
+CREATE UNIQUE INDEX IF NOT EXISTS users_live_email ON users(organization_id, email)
+    WHERE state <> 'DELETED' AND email IS NOT NULL;
+";
+
+/// The columns of a user row, in the order [`user_from_row`] reads them.
+pub const USER_COLUMNS: &str = "seq, id, name, email, state, role, display_name, first_name, \
+    last_name, initials, telephone, street, job_title, city, company, zip_code, department, \
+    country, office, hidden_from_gal, enabled_date, disabled_date, mailbox_provisioned_date, \
+    mailbox_deprovisioned_date, identity_provider_user_id, identity_provider_identity_store_id";
+
+type Reply = Box<dyn FnOnce(bool) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> Reply + Send>;
+
+/// Why the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open the database {location}: {source}")]
+pub struct OpenError {
+    location: String,
+    source: rusqlite::Error,
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: Mutex<Option<mpsc::Sender<Job>>>,
+    writer_thread: Mutex<Option<JoinHandle<()>>>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, or a private in-memory one.
+    pub fn open(path: Option<&Path>) -> Result<Self, OpenError> {
+        let location = match path {
+            Some(path) => path.display().to_string(),
+            // memdb databases whose name starts with '/' are shared by the connections of one
+            // process, so the readers see the writer's data.
+            None => format!("file:/workmail-emulator-{}?vfs=memdb", uuid::Uuid::new_v4()),
+        };
+        let fail = |source| OpenError {
+            location: location.clone(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let writer = Connection::open_with_flags(&location, flags).map_err(fail)?;
+        writer.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+        if path.is_some() {
+            writer
+                .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+                .map_err(fail)?;
+        }
+        writer
+            .execute_batch("PRAGMA foreign_keys = ON;")
+            .and_then(|()| writer.execute_batch(SCHEMA))
+            .map_err(fail)?;
+
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let reader = Connection::open_with_flags(
+                &location,
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_URI
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(fail)?;
+            reader.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+            readers.push(Mutex::new(reader));
+        }
+
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let writer_thread = std::thread::Builder::new()
+            .name("workmail-emulator-writer".into())
+            .spawn(move || write_loop(&writer, &receiver))
+            .map_err(|error| fail(rusqlite::Error::ToSqlConversionFailure(Box::new(error))))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(Some(sender)),
+                writer_thread: Mutex::new(Some(writer_thread)),
+                readers,
+                next_reader: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// Runs a read on one of the reader connections.
+    pub async fn read<T, F>(&self, read: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let index = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
+            let connection = inner.readers[index]
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            read(&connection)
+        })
+        .await
+        .map_err(|_| ApiError::internal("A database read was cancelled."))?
+    }
+
+    /// Runs a write atomically; returns once it is durably committed.
+    pub async fn write<T, F>(&self, write: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let (reply_to, reply) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |connection: &Connection| {
+            let result = in_savepoint(connection, write);
+            Box::new(move |committed: bool| {
+                let outcome = if committed {
+                    result
+                } else {
+                    Err(ApiError::internal("The write could not be committed."))
+                };
+                let _ = reply_to.send(outcome);
+            })
+        });
+        let sent = self
+            .inner
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .as_ref()
+            .map(|sender| sender.send(job).is_ok())
+            .unwrap_or(false);
+        if !sent {
+            return Err(ApiError::internal("The emulator is shutting down."));
+        }
+        reply
+            .await
+            .map_err(|_| ApiError::internal("The write was lost while shutting down."))?
+    }
+
+    /// Stops the writer after the writes already queued, and waits for it.
+    pub fn close(&self) {
+        self.inner
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        let thread = self
+            .inner
+            .writer_thread
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn in_savepoint<T>(
+    connection: &Connection,
+    write: impl FnOnce(&Connection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    connection.execute_batch("SAVEPOINT write")?;
+    let result = write(connection);
+    let end = if result.is_ok() {
+        "RELEASE write"
+    } else {
+        "ROLLBACK TO write; RELEASE write"
+    };
+    connection.execute_batch(end)?;
+    result
+}
+
+fn write_loop(connection: &Connection, jobs: &mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
+            tracing::error!(%error, "cannot begin a write transaction");
+            // Run nothing outside a transaction: fail the whole group.
+            for job in group {
+                drop(job);
+            }
+            continue;
+        }
+        let replies: Vec<Reply> = group.into_iter().map(|job| job(connection)).collect();
+        let committed = match connection.execute_batch("COMMIT") {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(%error, "commit failed");
+                let _ = connection.execute_batch("ROLLBACK");
+                false
+            }
+        };
+        for reply in replies {
+            reply(committed);
+        }
+    }
+}
+
+/// Reads a user from a row selected with [`USER_COLUMNS`].
+pub fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+    let state: String = row.get(4)?;
+    let role: String = row.get(5)?;
+    let mut attributes: [Option<String>; 13] = Default::default();
+    for (index, attribute) in attributes.iter_mut().enumerate() {
+        *attribute = row.get(6 + index)?;
+    }
+    Ok(User {
+        seq: row.get(0)?,
+        id: row.get(1)?,
+        name: row.get(2)?,
+        email: row.get(3)?,
+        state: EntityState::parse(&state).unwrap_or(EntityState::Disabled),
+        role: UserRole::parse(&role).unwrap_or(UserRole::User),
+        attributes,
+        hidden_from_gal: row.get(19)?,
+        enabled_date: row.get(20)?,
+        disabled_date: row.get(21)?,
+        mailbox_provisioned_date: row.get(22)?,
+        mailbox_deprovisioned_date: row.get(23)?,
+        identity_provider_user_id: row.get(24)?,
+        identity_provider_identity_store_id: row.get(25)?,
+    })
+}
+
+/// Finds an organization by id.
+pub fn organization(connection: &Connection, id: &str) -> Result<Option<Organization>, ApiError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT id, alias, state, directory_id, directory_type, default_mail_domain, \
+         completed_date FROM organizations WHERE id = ?1",
+    )?;
+    Ok(statement
+        .query_row([id], |row| {
+            Ok(Organization {
+                id: row.get(0)?,
+                alias: row.get(1)?,
+                state: row.get(2)?,
+                directory_id: row.get(3)?,
+                directory_type: row.get(4)?,
+                default_mail_domain: row.get(5)?,
+                completed_date: row.get(6)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The organization, which must exist and be active for user operations.
+pub fn active_organization(connection: &Connection, id: &str) -> Result<Organization, ApiError> {
+    let organization = organization(connection, id)?.ok_or_else(|| {
+        ApiError::new(
+            ErrorKind::OrganizationNotFound,
+            format!("There is no organization {id}."),
+        )
+    })?;
+    if !organization.is_active() {
+        return Err(ApiError::new(
+            ErrorKind::OrganizationState,
+            format!(
+                "Organization {id} is {}, not Active; its users cannot be used.",
+                organization.state
+            ),
+        ));
+    }
+    Ok(organization)
+}
+
+/// Finds a user by id, user name or email; a live user wins over a deleted one.
+pub fn find_user(
+    connection: &Connection,
+    organization_id: &str,
+    identifier: &str,
+) -> Result<Option<User>, ApiError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE organization_id = ?1 \
+         AND (id = ?2 OR name = ?2 OR email = ?2) \
+         ORDER BY state = 'DELETED', seq LIMIT 1"
+    ))?;
+    Ok(statement
+        .query_row(params![organization_id, identifier], user_from_row)
+        .optional()?)
+}
+
+/// The user, which must exist.
+pub fn existing_user(
+    connection: &Connection,
+    organization_id: &str,
+    identifier: &str,
+) -> Result<User, ApiError> {
+    find_user(connection, organization_id, identifier)?.ok_or_else(|| {
+        ApiError::new(
+            ErrorKind::EntityNotFound,
+            format!("There is no user {identifier} in organization {organization_id}."),
+        )
+    })
+}
+
+/// The column that stores the text attribute `member`.
+pub fn attribute_column(member: &str) -> Option<&'static str> {
+    TEXT_ATTRIBUTES
+        .iter()
+        .find(|(name, _)| *name == member)
+        .map(|(_, column)| *column)
+}
