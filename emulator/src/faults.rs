@@ -11,6 +11,8 @@ use crate::operations::Operation;
 pub enum FaultKind {
     DirectoryUnavailable,
     Throttling,
+    DirectoryServiceAuthenticationFailed,
+    OrganizationState,
 }
 
 impl FaultKind {
@@ -18,6 +20,10 @@ impl FaultKind {
         match value {
             "unavailable" | "DirectoryUnavailableException" => Some(Self::DirectoryUnavailable),
             "throttling" | "ThrottlingException" => Some(Self::Throttling),
+            "directory-auth" | "DirectoryServiceAuthenticationFailedException" => {
+                Some(Self::DirectoryServiceAuthenticationFailed)
+            }
+            "organization-state" | "OrganizationStateException" => Some(Self::OrganizationState),
             _ => None,
         }
     }
@@ -107,6 +113,14 @@ impl FaultSwitch {
                 FaultKind::Throttling => {
                     ApiError::new(ErrorKind::Throttling, "Rate exceeded (injected fault).")
                 }
+                FaultKind::DirectoryServiceAuthenticationFailed => ApiError::new(
+                    ErrorKind::DirectoryServiceAuthenticationFailed,
+                    "WorkMail could not authenticate to the directory service (injected fault).",
+                ),
+                FaultKind::OrganizationState => ApiError::new(
+                    ErrorKind::OrganizationState,
+                    "The organization is not in a usable state (injected fault).",
+                ),
             });
         }
         Ok(())

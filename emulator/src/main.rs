@@ -42,13 +42,16 @@ struct Cli {
     /// Comma-separated operations that latency and faults apply to (default: all).
     #[arg(long, value_delimiter = ',')]
     fault_ops: Vec<String>,
-    /// The injected fault: "unavailable" (DirectoryUnavailableException) or "throttling".
+    /// The injected fault: "unavailable" (DirectoryUnavailableException), "throttling",
+    /// "directory-auth" (DirectoryServiceAuthenticationFailedException) or "organization-state".
     #[arg(long, default_value = "unavailable", value_parser = parse_fault_kind)]
     fault_kind: FaultKind,
 }
 
 fn parse_fault_kind(value: &str) -> Result<FaultKind, String> {
-    FaultKind::parse(value).ok_or_else(|| "expected \"unavailable\" or \"throttling\"".into())
+    FaultKind::parse(value).ok_or_else(|| {
+        "expected unavailable, throttling, directory-auth or organization-state".into()
+    })
 }
 
 #[tokio::main]
@@ -88,9 +91,31 @@ async fn main() -> ExitCode {
     println!("listening on {}", emulator.url());
     tokio::select! {
         () = emulator.wait() => ExitCode::FAILURE,
-        _ = tokio::signal::ctrl_c() => {
+        () = stop_requested() => {
             emulator.shutdown().await;
             ExitCode::SUCCESS
         }
     }
+}
+
+/// Ctrl-C or SIGTERM: finish the requests in flight, then close the database.
+async fn stop_requested() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
 }

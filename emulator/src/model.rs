@@ -101,13 +101,6 @@ pub struct User {
 }
 
 impl User {
-    pub fn attribute(&self, member: &str) -> Option<&str> {
-        TEXT_ATTRIBUTES
-            .iter()
-            .position(|(name, _)| *name == member)
-            .and_then(|index| self.attributes[index].as_deref())
-    }
-
     /// The DescribeUser response body.
     pub fn describe_json(&self) -> serde_json::Value {
         let mut body = serde_json::Map::new();
@@ -145,45 +138,52 @@ impl User {
         }
         serde_json::Value::Object(body)
     }
-
-    /// One item of a ListUsers response.
-    pub fn summary(&self) -> UserSummary<'_> {
-        UserSummary {
-            id: &self.id,
-            email: self.email.as_deref(),
-            name: &self.name,
-            display_name: self.attribute("DisplayName"),
-            state: self.state.as_str(),
-            user_role: self.role.as_str(),
-            enabled_date: self.enabled_date,
-            disabled_date: self.disabled_date,
-            identity_provider_user_id: self.identity_provider_user_id.as_deref(),
-            identity_provider_identity_store_id: self
-                .identity_provider_identity_store_id
-                .as_deref(),
-        }
-    }
 }
 
-#[derive(Serialize)]
+/// One item of a ListUsers response, read straight from its columns.
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct UserSummary<'a> {
-    pub id: &'a str,
+pub struct ListedUser {
+    #[serde(skip)]
+    pub seq: i64,
+    pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<&'a str>,
-    pub name: &'a str,
+    pub email: Option<String>,
+    pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<&'a str>,
-    pub state: &'a str,
-    pub user_role: &'a str,
+    pub display_name: Option<String>,
+    pub state: String,
+    pub user_role: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled_date: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled_date: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identity_provider_user_id: Option<&'a str>,
+    pub identity_provider_user_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identity_provider_identity_store_id: Option<&'a str>,
+    pub identity_provider_identity_store_id: Option<String>,
+}
+
+impl ListedUser {
+    /// The columns [`ListedUser::from_row`] reads, in order.
+    pub const COLUMNS: &str = "seq, id, email, name, display_name, state, role, enabled_date, \
+        disabled_date, identity_provider_user_id, identity_provider_identity_store_id";
+
+    pub fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            seq: row.get(0)?,
+            id: row.get(1)?,
+            email: row.get(2)?,
+            name: row.get(3)?,
+            display_name: row.get(4)?,
+            state: row.get(5)?,
+            user_role: row.get(6)?,
+            enabled_date: row.get(7)?,
+            disabled_date: row.get(8)?,
+            identity_provider_user_id: row.get(9)?,
+            identity_provider_identity_store_id: row.get(10)?,
+        })
+    }
 }
 
 /// An organization as stored.

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::api_error::{ApiError, ErrorKind};
-use crate::model::{EntityState, TEXT_ATTRIBUTES, UserRole};
-use crate::store::{self, Store, USER_COLUMNS};
+use crate::model::{EntityState, ListedUser, TEXT_ATTRIBUTES, UserRole};
+use crate::store::{self, Store};
 use crate::validation as check;
 
 /// The operations this emulator implements.
@@ -77,19 +77,30 @@ pub async fn execute(
     context: &Context<'_>,
     operation: Operation,
     body: &[u8],
-) -> Result<Value, ApiError> {
+) -> Result<String, ApiError> {
     match operation {
-        Operation::ListOrganizations => list_organizations(context, parse(body)?).await,
-        Operation::DescribeOrganization => describe_organization(context, parse(body)?).await,
-        Operation::CreateOrganization => create_organization(context, parse(body)?).await,
-        Operation::CreateUser => create_user(context, parse(body)?).await,
-        Operation::RegisterToWorkMail => register_to_work_mail(context, parse(body)?).await,
-        Operation::DeregisterFromWorkMail => deregister_from_work_mail(context, parse(body)?).await,
-        Operation::DeleteUser => delete_user(context, parse(body)?).await,
-        Operation::DescribeUser => describe_user(context, parse(body)?).await,
-        Operation::UpdateUser => update_user(context, parse(body)?).await,
+        Operation::ListOrganizations => to_body(list_organizations(context, parse(body)?).await),
+        Operation::DescribeOrganization => {
+            to_body(describe_organization(context, parse(body)?).await)
+        }
+        Operation::CreateOrganization => to_body(create_organization(context, parse(body)?).await),
+        Operation::CreateUser => to_body(create_user(context, parse(body)?).await),
+        Operation::RegisterToWorkMail => {
+            to_body(register_to_work_mail(context, parse(body)?).await)
+        }
+        Operation::DeregisterFromWorkMail => {
+            to_body(deregister_from_work_mail(context, parse(body)?).await)
+        }
+        Operation::DeleteUser => to_body(delete_user(context, parse(body)?).await),
+        Operation::DescribeUser => to_body(describe_user(context, parse(body)?).await),
+        Operation::UpdateUser => to_body(update_user(context, parse(body)?).await),
+        // The one large answer: its page is serialised straight from the rows.
         Operation::ListUsers => list_users(context, parse(body)?).await,
     }
+}
+
+fn to_body(output: Result<Value, ApiError>) -> Result<String, ApiError> {
+    output.map(|value| value.to_string())
 }
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
@@ -957,7 +968,7 @@ fn like_prefix(prefix: &str) -> String {
     pattern
 }
 
-async fn list_users(context: &Context<'_>, input: ListUsersInput) -> Result<Value, ApiError> {
+async fn list_users(context: &Context<'_>, input: ListUsersInput) -> Result<String, ApiError> {
     let organization_id = check::required("OrganizationId", input.organization_id)?;
     check::organization_id("OrganizationId", &organization_id)?;
     let limit = match input.max_results {
@@ -1005,7 +1016,8 @@ async fn list_users(context: &Context<'_>, input: ListUsersInput) -> Result<Valu
     let scope = scope_fingerprint(&fingerprint.iter().map(String::as_str).collect::<Vec<_>>());
     let after = decode_token(input.next_token.as_deref(), &scope)?;
     let sql = format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE {} ORDER BY seq LIMIT {}",
+        "SELECT {} FROM users WHERE {} ORDER BY seq LIMIT {}",
+        ListedUser::COLUMNS,
         conditions.join(" AND "),
         limit + 1
     );
@@ -1019,18 +1031,26 @@ async fn list_users(context: &Context<'_>, input: ListUsersInput) -> Result<Valu
             ];
             all.extend(values);
             let mut statement = connection.prepare_cached(&sql)?;
-            let rows = statement
-                .query_map(params_from_iter(all.iter()), store::user_from_row)?
-                .map(|user| {
-                    let user = user?;
-                    let summary = serde_json::to_value(user.summary())
-                        .map_err(|error| ApiError::internal(error.to_string()))?;
-                    Ok((user.seq, summary))
-                })
-                .collect::<Result<Vec<_>, ApiError>>()?;
-            Ok(page_response("Users", rows, limit, &scope))
+            let mut users = statement
+                .query_map(params_from_iter(all.iter()), ListedUser::from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            let more = users.len() > limit;
+            users.truncate(limit);
+            let next_token = more
+                .then(|| users.last().map(|user| encode_token(&scope, user.seq)))
+                .flatten();
+            serde_json::to_string(&ListUsersOutput { users, next_token })
+                .map_err(|error| ApiError::internal(error.to_string()))
         })
         .await
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListUsersOutput {
+    users: Vec<ListedUser>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
 }
 
 #[cfg(test)]

@@ -46,7 +46,7 @@ async fn handle(
         .to_owned();
     let result = answer(&emulator, &method, &uri, &headers, &target, &body).await;
     let (status, body) = match result {
-        Ok(body) => (axum::http::StatusCode::OK, body.to_string()),
+        Ok(body) => (axum::http::StatusCode::OK, body),
         Err(error) => {
             tracing::debug!(%request_id, %target, kind = error.kind.wire_name(), message = %error.message, "refused");
             (
@@ -72,7 +72,7 @@ async fn answer(
     headers: &HeaderMap,
     target: &str,
     body: &[u8],
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<String, ApiError> {
     emulator
         .verifier
         .verify(method, uri, headers, body, SystemTime::now())?;

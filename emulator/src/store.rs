@@ -54,6 +54,8 @@ CREATE TABLE IF NOT EXISTS users (
     identity_provider_user_id TEXT, identity_provider_identity_store_id TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS users_by_id ON users(organization_id, id);
+-- Listing pages walk this in order from the last key seen.
+CREATE INDEX IF NOT EXISTS users_by_seq ON users(organization_id, seq);
 CREATE INDEX IF NOT EXISTS users_by_name ON users(organization_id, name);
 CREATE INDEX IF NOT EXISTS users_by_email ON users(organization_id, email);
 -- Names and addresses are unique among users that are not deleted.
@@ -341,9 +343,12 @@ pub fn find_user(
     organization_id: &str,
     identifier: &str,
 ) -> Result<Option<User>, ApiError> {
+    // One indexed lookup per kind of identifier: SQLite would scan the organization for an OR.
     let mut statement = connection.prepare_cached(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE organization_id = ?1 \
-         AND (id = ?2 OR name = ?2 OR email = ?2) \
+        "SELECT {USER_COLUMNS} FROM ( \
+            SELECT * FROM users WHERE organization_id = ?1 AND id = ?2 \
+            UNION ALL SELECT * FROM users WHERE organization_id = ?1 AND name = ?2 \
+            UNION ALL SELECT * FROM users WHERE organization_id = ?1 AND email = ?2) \
          ORDER BY state = 'DELETED', seq LIMIT 1"
     ))?;
     Ok(statement

@@ -1006,6 +1006,29 @@ async fn injected_faults_and_latency() {
         .await;
     assert_eq!(code(throttled), "ThrottlingException");
 
+    for (kind, expected) in [
+        (
+            FaultKind::DirectoryServiceAuthenticationFailed,
+            "DirectoryServiceAuthenticationFailedException",
+        ),
+        (FaultKind::OrganizationState, "OrganizationStateException"),
+    ] {
+        emulator
+            .set_faults(Faults {
+                rate: 1.0,
+                kind,
+                ..Faults::default()
+            })
+            .expect("faults");
+        let failed = client
+            .describe_user()
+            .organization_id(ORG)
+            .user_id(JANE)
+            .send()
+            .await;
+        assert_eq!(code(failed), expected);
+    }
+
     emulator
         .set_faults(Faults {
             latency: Duration::from_millis(150),
