@@ -15,7 +15,7 @@ export PATH="$cargo_bin:$tools/node_modules/.bin:$PATH"
 
 log() { printf '[install-tools] %s\n' "$*"; }
 
-want="${1:-all}" # all | build (portal build tools only) | clients (other AWS clients only)
+want="${1:-all}" # all | build (only what building the portal needs)
 
 install_clients() {
   if [ ! -x "$tools/venv/bin/aws" ]; then
@@ -24,10 +24,6 @@ install_clients() {
     "$tools/venv/bin/pip" install -q boto3 awscli
   fi
 }
-if [ "$want" = clients ]; then
-  install_clients
-  exit 0
-fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding rust target wasm32-unknown-unknown"

@@ -1,0 +1,97 @@
+//! Server functions, one per file, plus the types they exchange with the browser.
+
+mod error;
+mod get_user;
+mod update_user;
+
+pub use error::{ApiError, ErrorKind};
+pub use get_user::{GetUser, get_user};
+pub use update_user::{UpdateUser, update_user};
+
+use crate::domain::{Field, FieldValues, SavePlan, UserProfile};
+use serde::{Deserialize, Serialize};
+
+/// A save as the edit form submits it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaveRequest {
+    /// The user id, user name or email the page was opened with.
+    pub user_id: String,
+    /// The editable values as the page loaded them.
+    pub loaded: FieldValues,
+    /// The values in the form when the person pressed Save.
+    pub edited: FieldValues,
+    /// `version_of(loaded)`, as the page was given it.
+    pub version: String,
+}
+
+/// The result of a successful save.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaveOutcome {
+    /// The user as the directory holds it after the save.
+    pub profile: UserProfile,
+    /// The fields written.
+    pub saved: Vec<Field>,
+    /// The person's changes that someone else had already made identically.
+    pub already_applied: Vec<Field>,
+    /// Fields someone else changed meanwhile, kept as they are.
+    pub kept_from_others: Vec<Field>,
+}
+
+impl SaveOutcome {
+    /// Nothing was changed, so nothing was written.
+    pub fn unchanged(profile: UserProfile) -> Self {
+        Self {
+            profile,
+            saved: Vec::new(),
+            already_applied: Vec::new(),
+            kept_from_others: Vec::new(),
+        }
+    }
+
+    /// The outcome of carrying out `plan`.
+    pub fn from_plan(profile: UserProfile, plan: &SavePlan) -> Self {
+        Self {
+            profile,
+            saved: plan.to_send.iter().map(|c| c.field).collect(),
+            already_applied: plan.already_applied.clone(),
+            kept_from_others: plan.kept_from_others.clone(),
+        }
+    }
+}
+
+/// Sets the HTTP status (and, when throttled, `Retry-After`) of the current response to fit
+/// the error, then passes the result on.
+#[cfg(feature = "ssr")]
+#[expect(
+    clippy::result_large_err,
+    reason = "ApiError is what every server function returns; it passes through unchanged"
+)]
+pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
+    if let Err(error) = &result
+        && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+    {
+        let status = http::StatusCode::from_u16(error.status())
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        response.set_status(status);
+        if error.kind == ErrorKind::Throttled {
+            response.insert_header(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static("5"),
+            );
+        }
+    }
+    result
+}
+
+/// The directory of this request, from the Leptos context.
+#[cfg(feature = "ssr")]
+#[expect(
+    clippy::result_large_err,
+    reason = "ApiError is what every server function returns"
+)]
+pub fn directory() -> Result<crate::ports::DirectoryHandle, ApiError> {
+    leptos::prelude::use_context::<crate::ports::DirectoryHandle>().ok_or_else(|| {
+        tracing::error!("no Directory in the Leptos context: the server wiring is incomplete");
+        ApiError::new(ErrorKind::Internal)
+    })
+}

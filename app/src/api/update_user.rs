@@ -1,0 +1,16 @@
+//! `update_user`: saves the edit form.
+
+use super::{ApiError, SaveOutcome, SaveRequest};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+/// Saves the person's edits. The server derives the change set from `loaded` and `edited`
+/// itself; see [`crate::editing::save_user`] for the rules.
+#[server(prefix = "/api", endpoint = "update_user", input = Json)]
+pub async fn update_user(request: SaveRequest) -> Result<SaveOutcome, ApiError> {
+    let result = async {
+        let directory = super::directory()?;
+        crate::editing::save_user(&*directory, &request).await
+    };
+    super::with_status(result.await)
+}

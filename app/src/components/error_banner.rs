@@ -1,0 +1,73 @@
+//! The banner that explains a failed load or save.
+
+use crate::api::{ApiError, ErrorKind};
+use leptos::prelude::*;
+
+/// A failure, explained: the sentence for the person, links to the fields that need fixing,
+/// and the directory's request id to quote to support.
+#[component]
+pub fn ErrorBanner(error: ApiError) -> impl IntoView {
+    let title = match error.kind {
+        ErrorKind::Invalid => "Some values need fixing",
+        ErrorKind::Conflict => "Someone else changed this user",
+        ErrorKind::NotFound => "User not found",
+        kind if kind.is_transient() => "Not saved: try again",
+        _ => "Something went wrong",
+    };
+    let field_links = error
+        .field_errors
+        .iter()
+        .map(|e| {
+            let href = format!("#field-{}", e.field.api_name());
+            let text = format!("{}: {}", e.field.label(), e.message());
+            view! {
+                <li>
+                    <a href=href>{text}</a>
+                </li>
+            }
+        })
+        .collect::<Vec<_>>();
+    let conflict_fields = (!error.conflicts.is_empty()).then(|| {
+        let shown = |value: &str| {
+            if value.is_empty() {
+                "(empty)".to_owned()
+            } else {
+                format!("“{value}”")
+            }
+        };
+        let items = error
+            .conflicts
+            .iter()
+            .map(|c| {
+                let href = format!("#field-{}", c.field.api_name());
+                let text = format!(
+                    "now {} in WorkMail; you entered {}",
+                    shown(&c.theirs),
+                    shown(&c.yours)
+                );
+                view! {
+                    <li>
+                        <a href=href>{c.field.label()}</a>
+                        ": "
+                        {text}
+                    </li>
+                }
+            })
+            .collect::<Vec<_>>();
+        view! { <ul class="conflicts">{items}</ul> }
+    });
+    let reference = error.reference.clone().map(|r| {
+        view! {
+            <p class="reference">"Reference for support: " <code>{r}</code></p>
+        }
+    });
+    view! {
+        <div class="banner banner-error" role="alert" data-kind=format!("{:?}", error.kind)>
+            <h2>{title}</h2>
+            <p>{error.message.clone()}</p>
+            {(!field_links.is_empty()).then(|| view! { <ul>{field_links}</ul> })}
+            {conflict_fields}
+            {reference}
+        </div>
+    }
+}

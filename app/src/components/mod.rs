@@ -1,0 +1,11 @@
+//! Reusable view pieces.
+
+mod error_banner;
+mod text_field;
+mod user_editor;
+mod user_facts;
+
+pub use error_banner::ErrorBanner;
+pub use text_field::TextField;
+pub use user_editor::{EditorState, LOADED_PREFIX, Notice, UserEditor, VERSION_INPUT};
+pub use user_facts::UserFacts;

@@ -1,0 +1,93 @@
+//! One labelled text input of the edit form, with its live validation and conflict note.
+
+use crate::domain::{Conflict, Field, FieldValues, check_value};
+use leptos::prelude::*;
+
+/// A text attribute: label, input named after the API member, error tied to the input with
+/// `aria-describedby`, and, after a conflict, the value someone else saved.
+#[component]
+pub fn TextField(
+    field: Field,
+    loaded: RwSignal<FieldValues>,
+    edited: RwSignal<FieldValues>,
+    conflicts: Signal<Vec<Conflict>>,
+) -> impl IntoView {
+    let name = field.api_name();
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let conflict_id = format!("{id}-conflict");
+    let describedby = format!("{error_id} {conflict_id}");
+    let initial = edited.with_untracked(|v| v.get(field).to_owned());
+
+    let value = move || edited.with(|v| v.get(field).to_owned());
+    let changed = move || loaded.with(|l| edited.with(|e| !l.same(e, field)));
+    // Checked live: only a changed value can be wrong (what WorkMail holds is what it accepts).
+    let problem = move || {
+        if changed() {
+            edited.with(|v| check_value(field, v.get(field)))
+        } else {
+            None
+        }
+    };
+    let conflict = move || {
+        conflicts
+            .with(|all| all.iter().find(|c| c.field == field).cloned())
+            .filter(|c| edited.with(|v| v.get(field) != c.theirs))
+    };
+    let use_theirs = move |theirs: String| edited.update(|v| v.set(field, theirs));
+
+    view! {
+        <div class="field" class:changed=changed class:invalid=move || problem().is_some()>
+            <label for=id.clone()>
+                {field.label()}
+                <span class="changed-mark" aria-hidden="true">
+                    " •"
+                </span>
+            </label>
+            <input
+                type="text"
+                id=id
+                name=name
+                value=initial
+                prop:value=value
+                autocomplete=field.autocomplete()
+                spellcheck="false"
+                aria-invalid=move || if problem().is_some() { "true" } else { "false" }
+                aria-describedby=describedby
+                on:input=move |ev| {
+                    let text = event_target_value(&ev);
+                    edited.update(|v| v.set(field, text));
+                }
+            />
+            <p id=error_id class="field-error" aria-live="polite">
+                {move || problem().map(|p| p.to_string())}
+            </p>
+            <div id=conflict_id class="field-conflict">
+                {move || {
+                    conflict()
+                        .map(|c| {
+                            let theirs = c.theirs.clone();
+                            let shown = if c.theirs.is_empty() {
+                                "(empty)".to_owned()
+                            } else {
+                                c.theirs.clone()
+                            };
+                            view! {
+                                <p>
+                                    "Now in WorkMail: " <strong class="theirs">{shown}</strong>
+                                    " — your value above replaces it when you save."
+                                </p>
+                                <button
+                                    type="button"
+                                    class="secondary small"
+                                    on:click=move |_| use_theirs(theirs.clone())
+                                >
+                                    "Use their value"
+                                </button>
+                            }
+                        })
+                }}
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,362 @@
+//! The edit form: the one island of the portal.
+//!
+//! Rendered on the server as a plain `<form method="post">` that works without JavaScript;
+//! once hydrated, it validates as the person types and saves through the `update_user` server
+//! function without leaving the page.
+
+use super::error_banner::ErrorBanner;
+use super::text_field::TextField;
+use crate::api::{ApiError, ErrorKind, SaveRequest, update_user};
+use crate::domain::{
+    Field, FieldValues, UserRole, derive_changes, flag_text, rebase, role_label, validate_changes,
+    version_of,
+};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The prefix of the hidden inputs that carry the values as loaded (`loaded.DisplayName`).
+pub const LOADED_PREFIX: &str = "loaded.";
+/// The name of the hidden input that carries `version_of(loaded)`.
+pub const VERSION_INPUT: &str = "version";
+
+/// What the form starts with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditorState {
+    /// The values the person's edits are based on.
+    pub loaded: FieldValues,
+    /// The values in the inputs.
+    pub edited: FieldValues,
+    /// A failed save to explain.
+    pub error: Option<ApiError>,
+    /// A message about the last save.
+    pub notice: Option<Notice>,
+}
+
+impl EditorState {
+    /// A freshly loaded form.
+    pub fn fresh(values: FieldValues) -> Self {
+        Self {
+            loaded: values.clone(),
+            edited: values,
+            error: None,
+            notice: None,
+        }
+    }
+}
+
+/// A message about the last save.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    /// The save went through.
+    Saved {
+        saved: Vec<Field>,
+        kept_from_others: Vec<Field>,
+    },
+    /// Save was pressed with nothing changed; nothing was sent.
+    NothingToSave,
+}
+
+impl Notice {
+    fn text(&self) -> String {
+        match self {
+            Notice::NothingToSave => "Nothing to save: no field was changed.".to_owned(),
+            Notice::Saved { saved, .. } if saved.is_empty() => {
+                "Saved. WorkMail already had these values.".to_owned()
+            }
+            Notice::Saved {
+                saved,
+                kept_from_others,
+            } => {
+                let mut text = format!("Saved: {}.", labels(saved));
+                if !kept_from_others.is_empty() {
+                    text.push_str(&format!(
+                        " Also updated by someone else meanwhile: {}.",
+                        labels(kept_from_others)
+                    ));
+                }
+                text
+            }
+        }
+    }
+}
+
+fn labels(fields: &[Field]) -> String {
+    fields
+        .iter()
+        .map(|f| f.label())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The edit form of one user. `user` is the id the page was opened with, `action` the URL a
+/// form post without JavaScript goes to.
+#[island]
+pub fn UserEditor(user: String, action: String, state: EditorState) -> impl IntoView {
+    let loaded = RwSignal::new(state.loaded);
+    let edited = RwSignal::new(state.edited);
+    let error = RwSignal::new(state.error);
+    let notice = RwSignal::new(state.notice);
+    let pending = RwSignal::new(false);
+
+    let version = Memo::new(move |_| loaded.with(version_of));
+    let role = Memo::new(move |_| loaded.with(|l| UserRole::from_api_name(l.get(Field::Role))));
+    let change_count = Memo::new(move |_| {
+        loaded.with(|l| edited.with(|e| Field::ALL.iter().filter(|&&f| !l.same(e, f)).count()))
+    });
+    let conflicts = Signal::derive(move || {
+        error.with(|e| e.as_ref().map(|e| e.conflicts.clone()).unwrap_or_default())
+    });
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let request = SaveRequest {
+            user_id: user.clone(),
+            loaded: loaded.get_untracked(),
+            edited: edited.get_untracked(),
+            version: version.get_untracked(),
+        };
+        let changes = derive_changes(&request.loaded, &request.edited);
+        if changes.is_empty() {
+            error.set(None);
+            notice.set(Some(Notice::NothingToSave));
+            return;
+        }
+        if let Err(field_errors) = validate_changes(&changes) {
+            focus_field(field_errors[0].field);
+            notice.set(None);
+            error.set(Some(ApiError::invalid(field_errors)));
+            return;
+        }
+        pending.set(true);
+        notice.set(None);
+        leptos::task::spawn_local(async move {
+            let result = update_user(request.clone()).await;
+            pending.set(false);
+            // Whatever the person typed while the save was under way stays in the form.
+            let now = edited.get_untracked();
+            match result {
+                Ok(outcome) => {
+                    let fresh = outcome.profile.values;
+                    edited.set(rebase(&request.edited, &now, &fresh));
+                    loaded.set(fresh);
+                    error.set(None);
+                    notice.set(Some(Notice::Saved {
+                        saved: outcome.saved,
+                        kept_from_others: outcome.kept_from_others,
+                    }));
+                }
+                Err(failure) => {
+                    if let (ErrorKind::Conflict, Some(current)) = (failure.kind, &failure.current) {
+                        edited.set(rebase(&request.loaded, &now, current));
+                        loaded.set(current.clone());
+                    }
+                    error.set(Some(failure));
+                }
+            }
+        });
+    };
+
+    let on_reset = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        edited.set(loaded.get_untracked());
+        error.set(None);
+        notice.set(None);
+    };
+
+    let loaded_inputs = Field::ALL
+        .into_iter()
+        .map(|field| {
+            view! {
+                <input
+                    type="hidden"
+                    name=format!("{LOADED_PREFIX}{}", field.api_name())
+                    value=move || loaded.with(|l| l.get(field).to_owned())
+                />
+            }
+        })
+        .collect::<Vec<_>>();
+
+    let text_fields = |fields: &[Field]| {
+        fields
+            .iter()
+            .map(|&field| view! { <TextField field loaded edited conflicts /> })
+            .collect::<Vec<_>>()
+    };
+
+    view! {
+        <form
+            class="user-editor"
+            method="post"
+            action=action
+            novalidate
+            aria-busy=move || if pending.get() { "true" } else { "false" }
+            on:submit=on_submit
+        >
+            <input type="hidden" name=VERSION_INPUT value=move || version.get() />
+            {loaded_inputs}
+            <div class="messages">
+                <div role="status" aria-live="polite" class="banner-slot">
+                    {move || {
+                        notice
+                            .get()
+                            .map(|n| view! { <div class="banner banner-ok">{n.text()}</div> })
+                    }}
+                </div>
+                {move || error.get().map(|e| view! { <ErrorBanner error=e /> })}
+            </div>
+
+            <fieldset>
+                <legend>"Mail settings"</legend>
+                <RoleField loaded edited role />
+                <HiddenFlagField loaded edited />
+            </fieldset>
+            <fieldset>
+                <legend>"Name"</legend>
+                {text_fields(&[Field::DisplayName, Field::FirstName, Field::Initials, Field::LastName])}
+            </fieldset>
+            <fieldset>
+                <legend>"Work"</legend>
+                {text_fields(&[Field::JobTitle, Field::Department, Field::Company, Field::Office])}
+            </fieldset>
+            <fieldset>
+                <legend>"Contact and address"</legend>
+                {text_fields(&[Field::Telephone, Field::Street, Field::City, Field::ZipCode, Field::Country])}
+            </fieldset>
+
+            <div class="save-bar">
+                <button type="submit" class="primary" disabled=move || pending.get()>
+                    {move || if pending.get() { "Saving…" } else { "Save changes" }}
+                </button>
+                <button type="reset" class="secondary" on:click=on_reset>
+                    "Reset"
+                </button>
+                <span class="change-count">
+                    {move || match change_count.get() {
+                        0 => String::new(),
+                        1 => "1 unsaved change".to_owned(),
+                        n => format!("{n} unsaved changes"),
+                    }}
+                </span>
+            </div>
+        </form>
+    }
+}
+
+/// The role: a select between the two assignable roles, or read-only text for a system user
+/// or resource (whose role UpdateUser cannot change).
+#[component]
+fn RoleField(
+    loaded: RwSignal<FieldValues>,
+    edited: RwSignal<FieldValues>,
+    role: Memo<Option<UserRole>>,
+) -> impl IntoView {
+    let id = "field-Role";
+    let changed = move || loaded.with(|l| edited.with(|e| !l.same(e, Field::Role)));
+    move || {
+        if role.get().is_some_and(UserRole::is_assignable) {
+            let options = UserRole::ASSIGNABLE
+                .into_iter()
+                .map(|r| {
+                    let selected = edited.with_untracked(|e| e.get(Field::Role) == r.api_name());
+                    view! {
+                        <option value=r.api_name() selected=selected>
+                            {r.label()}
+                        </option>
+                    }
+                })
+                .collect::<Vec<_>>();
+            view! {
+                <div class="field" class:changed=changed>
+                    <label for=id>
+                        {Field::Role.label()}
+                        <span class="changed-mark" aria-hidden="true">" •"</span>
+                    </label>
+                    <select
+                        id=id
+                        name="Role"
+                        aria-describedby="field-Role-hint"
+                        prop:value=move || edited.with(|e| e.get(Field::Role).to_owned())
+                        on:change=move |ev| {
+                            let value = event_target_value(&ev);
+                            edited.update(|e| e.set(Field::Role, value));
+                        }
+                    >
+                        {options}
+                    </select>
+                    <p id="field-Role-hint" class="hint">
+                        "A remote user's mailbox is hosted outside WorkMail."
+                    </p>
+                </div>
+            }
+            .into_any()
+        } else {
+            let label = loaded.with(|l| role_label(l.get(Field::Role)).to_owned());
+            view! {
+                <div class="field readonly">
+                    <span class="label" id="field-Role-label">
+                        {Field::Role.label()}
+                    </span>
+                    <p id=id aria-labelledby="field-Role-label" class="readonly-value">
+                        {label}
+                    </p>
+                    <p class="hint">"The role of a system user or resource can't be changed."</p>
+                </div>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// HiddenFromGlobalAddressList as a checkbox. A hidden `false` before it makes an unchecked
+/// box post `false` (a browser sends nothing for it), so "absent" always means "not in form".
+#[component]
+fn HiddenFlagField(loaded: RwSignal<FieldValues>, edited: RwSignal<FieldValues>) -> impl IntoView {
+    let field = Field::HiddenFromGlobalAddressList;
+    let id = "field-HiddenFromGlobalAddressList";
+    let initial = edited.with_untracked(|e| e.flag(field));
+    let changed = move || loaded.with(|l| edited.with(|e| !l.same(e, field)));
+    view! {
+        <div class="field checkbox" class:changed=changed>
+            <input type="hidden" name=field.api_name() value=flag_text(false) />
+            <input
+                type="checkbox"
+                id=id
+                name=field.api_name()
+                value=flag_text(true)
+                checked=initial
+                prop:checked=move || edited.with(|e| e.flag(field))
+                aria-describedby="field-HiddenFromGlobalAddressList-hint"
+                on:change=move |ev| {
+                    let checked = event_target_checked(&ev);
+                    edited.update(|e| e.set(field, flag_text(checked)));
+                }
+            />
+            <label for=id>
+                {field.label()}
+                <span class="changed-mark" aria-hidden="true">" •"</span>
+            </label>
+            <p id="field-HiddenFromGlobalAddressList-hint" class="hint">
+                "Hidden users don't appear in the address book of other users."
+            </p>
+        </div>
+    }
+}
+
+/// Moves keyboard focus to a field's input (after a failed check on Save).
+fn focus_field(field: Field) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let element = document()
+            .get_element_by_id(&format!("field-{}", field.api_name()))
+            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(element) = element {
+            let _ = element.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = field;
+}

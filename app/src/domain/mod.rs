@@ -1,0 +1,19 @@
+//! Plain types and rules of the portal: no Leptos, no AWS, no I/O.
+//!
+//! The same code runs in the browser (to pre-validate the form) and on the server (to enforce).
+
+mod change;
+mod field;
+mod profile;
+mod validation;
+mod values;
+mod version;
+
+pub use change::{Change, Conflict, SavePlan, derive_changes, plan_save, rebase};
+pub use field::{Field, FieldKind};
+pub use profile::{Timestamp, UserProfile, UserRole, UserState, role_label};
+pub use validation::{
+    FieldError, FieldProblem, MAX_ATTRIBUTE_CHARS, check_value, validate_changes,
+};
+pub use values::{FieldValues, flag_text, parse_flag};
+pub use version::version_of;

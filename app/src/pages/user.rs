@@ -1,0 +1,197 @@
+//! `/users/{id}`: one user's profile and the edit form.
+
+use crate::api::{ApiError, ErrorKind, SaveRequest, get_user};
+use crate::components::{EditorState, ErrorBanner, Notice, UserEditor, UserFacts};
+use crate::domain::{Field, UserProfile, rebase};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// A save that was refused, replayed into the page after a form post without JavaScript so
+/// that the person's input stays in the form next to the explanation.
+#[derive(Clone, Debug)]
+pub struct RejectedSave {
+    pub request: SaveRequest,
+    pub error: ApiError,
+}
+
+/// The path of a user's edit page (the id is percent-encoded where a path needs it).
+pub fn user_path(user: &str) -> String {
+    let mut path = String::from("/users/");
+    for byte in user.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' | b'+' => {
+                path.push(char::from(byte))
+            }
+            _ => path.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    path
+}
+
+/// The edit page. The `saved` query parameter (set by the redirect after a form post
+/// without JavaScript) lists the fields just written.
+#[component]
+pub fn UserPage() -> impl IntoView {
+    let user = use_params_map()
+        .read_untracked()
+        .get("id")
+        .unwrap_or_default();
+    let saved = use_query_map().read_untracked().get("saved");
+    let rejected = use_context::<RejectedSave>();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(user_view(user.clone(), saved.clone(), rejected.clone()))}
+        </Suspense>
+    }
+}
+
+async fn user_view(user: String, saved: Option<String>, rejected: Option<RejectedSave>) -> AnyView {
+    let loaded = get_user(user.clone()).await;
+    if let Some(rejected) = &rejected {
+        // The status of a refused save is the refusal's, whatever the re-read said.
+        set_status(rejected.error.status());
+    }
+    match (loaded, rejected) {
+        (Ok(profile), rejected) => {
+            let state = match rejected {
+                Some(rejected) => replay(rejected),
+                None => EditorState {
+                    notice: saved.map(|s| saved_notice(&s)),
+                    ..EditorState::fresh(profile.values.clone())
+                },
+            };
+            profile_view(user, profile, state).into_any()
+        }
+        // The directory fails on the re-read too: keep the form and the person's input anyway.
+        (Err(_), Some(rejected)) => {
+            let action = crate::pages::user_path(&user);
+            view! {
+                <Title text=user.clone() />
+                <section class="page">
+                    <h1>{user.clone()}</h1>
+                    <UserEditor user action state=replay(rejected) />
+                </section>
+            }
+            .into_any()
+        }
+        (Err(error), None) if error.kind == ErrorKind::NotFound => view! {
+            <Title text="User not found" />
+            <section class="page narrow">
+                <h1>"User not found"</h1>
+                <p>
+                    "There is no user " <strong>{user}</strong>
+                    " in this organization. Check the id, user name or email address."
+                </p>
+                <p>
+                    <a href="/users">"Open another user"</a>
+                </p>
+            </section>
+        }
+        .into_any(),
+        (Err(error), None) => view! {
+            <Title text="User unavailable" />
+            <section class="page narrow">
+                <h1>{user.clone()}</h1>
+                <ErrorBanner error />
+                <p>
+                    <a href=crate::pages::user_path(&user)>"Try again"</a>
+                </p>
+            </section>
+        }
+        .into_any(),
+    }
+}
+
+fn profile_view(user: String, profile: UserProfile, state: EditorState) -> impl IntoView {
+    let title = profile.title().to_owned();
+    let subtitle = profile.email.clone().or(profile.name.clone());
+    let action = crate::pages::user_path(&user);
+    view! {
+        <Title text=title.clone() />
+        <section class="page user-page">
+            <p class="breadcrumb">
+                <a href="/users">"Users"</a>
+            </p>
+            <h1>{title}</h1>
+            {subtitle.map(|s| view! { <p class="subtitle">{s}</p> })}
+            <div class="columns">
+                <UserEditor user action state />
+                <UserFacts profile />
+            </div>
+        </section>
+    }
+}
+
+/// The form state after a refused save: the person's input, over the directory's current
+/// values when the refusal was a conflict.
+fn replay(rejected: RejectedSave) -> EditorState {
+    let RejectedSave { request, error } = rejected;
+    let (loaded, edited) = match (&error.kind, &error.current) {
+        (ErrorKind::Conflict, Some(current)) => (
+            current.clone(),
+            rebase(&request.loaded, &request.edited, current),
+        ),
+        _ => (request.loaded, request.edited),
+    };
+    EditorState {
+        loaded,
+        edited,
+        error: Some(error),
+        notice: None,
+    }
+}
+
+/// Reads `?saved=DisplayName,Telephone` (empty: nothing was changed).
+fn saved_notice(saved: &str) -> Notice {
+    let fields: Vec<Field> = saved
+        .split(',')
+        .filter_map(|name| Field::from_api_name(name.trim()))
+        .collect();
+    if fields.is_empty() {
+        Notice::NothingToSave
+    } else {
+        Notice::Saved {
+            saved: fields,
+            kept_from_others: Vec::new(),
+        }
+    }
+}
+
+fn set_status(status: u16) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(
+            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = status;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_paths_encode_only_what_a_path_segment_needs() {
+        assert_eq!(user_path("jane.doe"), "/users/jane.doe");
+        assert_eq!(
+            user_path("jane.doe+x@demo.example.com"),
+            "/users/jane.doe+x@demo.example.com"
+        );
+        assert_eq!(user_path("50%/x y"), "/users/50%25%2Fx%20y");
+    }
+
+    #[test]
+    fn saved_query_lists_fields() {
+        assert_eq!(
+            saved_notice("Telephone,JobTitle"),
+            Notice::Saved {
+                saved: vec![Field::Telephone, Field::JobTitle],
+                kept_from_others: Vec::new()
+            }
+        );
+        assert_eq!(saved_notice(""), Notice::NothingToSave);
+    }
+}

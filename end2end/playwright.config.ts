@@ -1,0 +1,52 @@
+import { defineConfig } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// Each run starts the real portal on its embedded emulator with a fresh data directory, so
+// every run begins from the same demo organization.
+const port = process.env.PORTAL_E2E_PORT ?? '3197';
+const dataDir = mkdtempSync(join(tmpdir(), 'portal-e2e-'));
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    browserName: 'chromium',
+    launchOptions: {
+      // Debian's Chromium; Playwright's own browser download cannot work here.
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+    trace: 'off',
+  },
+  webServer: {
+    command: process.env.PORTAL_BIN ?? 'target/debug/workmail-portal',
+    cwd: '..',
+    env: {
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      PORTAL_DATA_DIR: dataDir,
+      RUST_LOG: process.env.RUST_LOG ?? 'warn',
+    },
+    url: `http://127.0.0.1:${port}/users`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  },
+});

@@ -1,0 +1,291 @@
+//! The portal's settings: defaults, overridden by `PORTAL_*` environment variables, validated
+//! once at start-up. A bad value stops start-up with a message naming the setting.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+use workmail_emulator::DEMO_ORGANIZATION_ID;
+
+/// Where the user directory lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DirectorySetting {
+    /// Start the emulator in-process (demo data in a SQLite file under the data directory).
+    Embedded,
+    /// A WorkMail API at this URL (a separately running emulator, or any endpoint); credentials
+    /// and region come from the usual AWS settings.
+    Endpoint(String),
+    /// The real Amazon WorkMail, with the standard AWS credential chain and region.
+    Aws,
+}
+
+/// Every setting of the portal.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PortalConfig {
+    pub directory: DirectorySetting,
+    /// The WorkMail organization whose users are edited.
+    pub organization_id: String,
+    /// Where the portal keeps its files (the embedded directory's database).
+    pub data_dir: PathBuf,
+    /// How long one directory call may take, retries included.
+    pub directory_timeout: Duration,
+    /// How often a directory call is tried before giving up on a transient failure.
+    pub directory_attempts: u32,
+    /// The region used when neither `AWS_REGION` nor a profile names one.
+    pub default_region: String,
+    /// Fixed credentials for an endpoint directory, for programs that embed the portal (the
+    /// integration tests). Not read from the environment: the binary uses the AWS variables.
+    pub endpoint_credentials: Option<(String, String)>,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        Self {
+            directory: DirectorySetting::Embedded,
+            organization_id: DEMO_ORGANIZATION_ID.to_owned(),
+            data_dir: PathBuf::from("data"),
+            directory_timeout: Duration::from_secs(5),
+            directory_attempts: 3,
+            default_region: "us-east-1".to_owned(),
+            endpoint_credentials: None,
+        }
+    }
+}
+
+/// A setting with a value the portal cannot use.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{setting}: {problem}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub setting: &'static str,
+    pub problem: String,
+}
+
+fn invalid(setting: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting,
+        problem: problem.into(),
+    }
+}
+
+impl PortalConfig {
+    /// Defaults overridden by the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let vars: HashMap<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("PORTAL_"))
+            .collect();
+        Self::from_vars(&vars)
+    }
+
+    /// Defaults overridden by `vars` (the `PORTAL_*` variables), then validated.
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |key: &str| vars.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let mut config = Self::default();
+
+        let endpoint = get("PORTAL_WORKMAIL_ENDPOINT").map(str::to_owned);
+        config.directory = match (get("PORTAL_DIRECTORY"), endpoint) {
+            (None | Some("embedded"), None) => DirectorySetting::Embedded,
+            (None | Some("endpoint"), Some(url)) => DirectorySetting::Endpoint(url),
+            (Some("aws"), None) => DirectorySetting::Aws,
+            (Some("endpoint"), None) => {
+                return Err(invalid(
+                    "PORTAL_DIRECTORY",
+                    "`endpoint` needs PORTAL_WORKMAIL_ENDPOINT (the WorkMail API URL)",
+                ));
+            }
+            (Some(kind @ ("embedded" | "aws")), Some(_)) => {
+                return Err(invalid(
+                    "PORTAL_WORKMAIL_ENDPOINT",
+                    format!(
+                        "is set, but PORTAL_DIRECTORY={kind} does not use an endpoint; \
+                         unset one of them"
+                    ),
+                ));
+            }
+            (Some(other), _) => {
+                return Err(invalid(
+                    "PORTAL_DIRECTORY",
+                    format!("unknown directory `{other}` (use embedded, endpoint or aws)"),
+                ));
+            }
+        };
+        if let Some(id) = get("PORTAL_ORGANIZATION_ID") {
+            config.organization_id = id.to_owned();
+        }
+        if let Some(dir) = get("PORTAL_DATA_DIR") {
+            config.data_dir = PathBuf::from(dir);
+        }
+        if let Some(ms) = get("PORTAL_DIRECTORY_TIMEOUT_MS") {
+            let ms: u64 = ms.parse().map_err(|_| {
+                invalid(
+                    "PORTAL_DIRECTORY_TIMEOUT_MS",
+                    format!("`{ms}` is not a whole number of milliseconds"),
+                )
+            })?;
+            config.directory_timeout = Duration::from_millis(ms);
+        }
+        if let Some(n) = get("PORTAL_DIRECTORY_ATTEMPTS") {
+            config.directory_attempts = n.parse().map_err(|_| {
+                invalid(
+                    "PORTAL_DIRECTORY_ATTEMPTS",
+                    format!("`{n}` is not a whole number"),
+                )
+            })?;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every setting; the first problem found is returned.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if let DirectorySetting::Endpoint(url) = &self.directory {
+            let rest = url
+                .strip_prefix("http://")
+                .or_else(|| url.strip_prefix("https://"))
+                .ok_or_else(|| {
+                    invalid(
+                        "PORTAL_WORKMAIL_ENDPOINT",
+                        format!("`{url}` is not an http:// or https:// URL"),
+                    )
+                })?;
+            if rest.is_empty() || rest.starts_with('/') {
+                return Err(invalid(
+                    "PORTAL_WORKMAIL_ENDPOINT",
+                    format!("`{url}` has no host"),
+                ));
+            }
+        }
+        if !is_organization_id(&self.organization_id) {
+            return Err(invalid(
+                "PORTAL_ORGANIZATION_ID",
+                format!(
+                    "`{}` is not a WorkMail organization id (m- followed by 32 lowercase hex digits)",
+                    self.organization_id
+                ),
+            ));
+        }
+        if self.directory_timeout < Duration::from_millis(10)
+            || self.directory_timeout > Duration::from_secs(300)
+        {
+            return Err(invalid(
+                "PORTAL_DIRECTORY_TIMEOUT_MS",
+                "must be between 10 and 300000",
+            ));
+        }
+        if !(1..=10).contains(&self.directory_attempts) {
+            return Err(invalid(
+                "PORTAL_DIRECTORY_ATTEMPTS",
+                "must be between 1 and 10",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `^m-[0-9a-f]{32}$`, the OrganizationId pattern of the WorkMail API.
+fn is_organization_id(id: &str) -> bool {
+    id.strip_prefix("m-").is_some_and(|hex| {
+        hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_use_the_embedded_demo_directory() {
+        let config = PortalConfig::from_vars(&vars(&[])).expect("defaults are valid");
+        assert_eq!(config, PortalConfig::default());
+        assert_eq!(config.directory, DirectorySetting::Embedded);
+        assert_eq!(config.organization_id, DEMO_ORGANIZATION_ID);
+    }
+
+    #[test]
+    fn an_endpoint_selects_the_endpoint_directory() {
+        let config = PortalConfig::from_vars(&vars(&[(
+            "PORTAL_WORKMAIL_ENDPOINT",
+            "http://127.0.0.1:4566",
+        )]))
+        .expect("valid");
+        assert_eq!(
+            config.directory,
+            DirectorySetting::Endpoint("http://127.0.0.1:4566".into())
+        );
+    }
+
+    #[test]
+    fn aws_directory_and_overrides() {
+        let config = PortalConfig::from_vars(&vars(&[
+            ("PORTAL_DIRECTORY", "aws"),
+            (
+                "PORTAL_ORGANIZATION_ID",
+                "m-00000000000000000000000000000001",
+            ),
+            ("PORTAL_DATA_DIR", "/var/lib/portal"),
+            ("PORTAL_DIRECTORY_TIMEOUT_MS", "750"),
+            ("PORTAL_DIRECTORY_ATTEMPTS", "1"),
+        ]))
+        .expect("valid");
+        assert_eq!(config.directory, DirectorySetting::Aws);
+        assert_eq!(config.data_dir, PathBuf::from("/var/lib/portal"));
+        assert_eq!(config.directory_timeout, Duration::from_millis(750));
+        assert_eq!(config.directory_attempts, 1);
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("PORTAL_DIRECTORY", "ldap")], "PORTAL_DIRECTORY"),
+            (&[("PORTAL_DIRECTORY", "endpoint")], "PORTAL_DIRECTORY"),
+            (
+                &[
+                    ("PORTAL_DIRECTORY", "aws"),
+                    ("PORTAL_WORKMAIL_ENDPOINT", "http://x"),
+                ],
+                "PORTAL_WORKMAIL_ENDPOINT",
+            ),
+            (
+                &[("PORTAL_WORKMAIL_ENDPOINT", "localhost:4566")],
+                "PORTAL_WORKMAIL_ENDPOINT",
+            ),
+            (
+                &[("PORTAL_WORKMAIL_ENDPOINT", "http://")],
+                "PORTAL_WORKMAIL_ENDPOINT",
+            ),
+            (
+                &[("PORTAL_ORGANIZATION_ID", "m-123")],
+                "PORTAL_ORGANIZATION_ID",
+            ),
+            (
+                &[(
+                    "PORTAL_ORGANIZATION_ID",
+                    "m-0123456789ABCDEF0123456789ABCDEF",
+                )],
+                "PORTAL_ORGANIZATION_ID",
+            ),
+            (
+                &[("PORTAL_DIRECTORY_TIMEOUT_MS", "soon")],
+                "PORTAL_DIRECTORY_TIMEOUT_MS",
+            ),
+            (
+                &[("PORTAL_DIRECTORY_TIMEOUT_MS", "0")],
+                "PORTAL_DIRECTORY_TIMEOUT_MS",
+            ),
+            (
+                &[("PORTAL_DIRECTORY_ATTEMPTS", "0")],
+                "PORTAL_DIRECTORY_ATTEMPTS",
+            ),
+        ];
+        for (pairs, setting) in cases {
+            let error = PortalConfig::from_vars(&vars(pairs)).expect_err("invalid");
+            assert_eq!(error.setting, *setting, "{pairs:?}");
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! The workmail-portal server: configuration, the WorkMail directory adapter, the embedded
+//! emulator, and the axum application that serves the Leptos app.
+
+pub mod config;
+pub mod directory;
+mod form_post;
+mod origin_check;
+mod static_files;
+
+use app::ports::{DirectoryErrorKind, DirectoryHandle};
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::post;
+use axum::serve::ListenerExt;
+use config::{DirectorySetting, PortalConfig};
+use directory::{ClientSettings, WorkMailDirectory};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::net::SocketAddr;
+use workmail_emulator::{EmulatorConfig, RunningEmulator, Seed};
+
+/// What every request handler can reach.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub directory: DirectoryHandle,
+}
+
+impl AppState {
+    /// Provides the state to the Leptos context of a request (pages and server functions).
+    fn provide(&self) {
+        provide_context(self.directory.clone());
+    }
+}
+
+/// Why the portal could not start. Each message names the setting to look at.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("PORTAL_DATA_DIR: cannot create {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "the embedded WorkMail emulator could not start (PORTAL_DATA_DIR={data_dir}): {source}"
+    )]
+    Emulator {
+        data_dir: String,
+        source: workmail_emulator::StartError,
+    },
+    #[error("{0}")]
+    Directory(String),
+    #[error("LEPTOS_SITE_ADDR: cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A running portal; stop it with [`RunningPortal::shutdown`].
+pub struct RunningPortal {
+    addr: SocketAddr,
+    url: String,
+    emulator: Option<RunningEmulator>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningPortal {
+    /// The address the portal listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The portal's base URL, e.g. `http://127.0.0.1:3000`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The embedded emulator, when the portal runs on it.
+    pub fn emulator(&self) -> Option<&RunningEmulator> {
+        self.emulator.as_ref()
+    }
+
+    /// Runs until the server stops (the binary waits on this).
+    pub async fn wait(&mut self) {
+        let _ = (&mut self.task).await;
+    }
+
+    /// Stops accepting requests, finishes those in flight, then stops the embedded emulator.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+        if let Some(emulator) = self.emulator.take() {
+            emulator.shutdown().await;
+        }
+    }
+}
+
+/// Starts the directory, checks it, and serves the portal on `leptos_options.site_addr`.
+pub async fn start(
+    config: PortalConfig,
+    leptos_options: LeptosOptions,
+) -> Result<RunningPortal, StartError> {
+    let (emulator, settings) = connect_settings(&config).await?;
+    let client = directory::build_client(&settings).await;
+    let directory = WorkMailDirectory::new(client, config.organization_id.clone());
+    check_directory(&config, &directory).await?;
+
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        directory: DirectoryHandle::new(directory),
+    };
+    let app = router(state);
+
+    let addr = leptos_options.site_addr;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Listen { addr, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| StartError::Listen { addr, source })?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        // Small responses (a static file's body after its headers) would otherwise wait for
+        // the peer's delayed ACK under Nagle's algorithm: ~40 ms a request on keep-alive.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(error) = served {
+            tracing::error!(%error, "the portal's server stopped");
+        }
+    });
+    Ok(RunningPortal {
+        addr,
+        url: format!("http://{addr}"),
+        emulator,
+        stop: Some(stop),
+        task,
+    })
+}
+
+/// The axum application: server functions, pages, the no-JavaScript form post, static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let options = state.leptos_options.clone();
+    let context_state = state.clone();
+    let context = move || context_state.provide();
+    Router::new()
+        .route("/users/{id}", post(form_post::save_user_form))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = options.clone();
+            move || app::shell(options.clone())
+        })
+        .nest_service(
+            &format!("/{}", options.site_pkg_dir.trim_matches('/')),
+            static_files::pkg_service(&options),
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, app::shell))
+        .layer(axum::middleware::map_response(
+            static_files::api_error_status,
+        ))
+        .layer(axum::middleware::from_fn(origin_check::same_origin_writes))
+        .with_state(state)
+}
+
+/// Starts the embedded emulator when configured, and says how the SDK client connects.
+async fn connect_settings(
+    config: &PortalConfig,
+) -> Result<(Option<RunningEmulator>, ClientSettings), StartError> {
+    let base = ClientSettings {
+        endpoint: None,
+        credentials: None,
+        region: None,
+        default_region: config.default_region.clone(),
+        timeout: config.directory_timeout,
+        attempts: config.directory_attempts,
+    };
+    match &config.directory {
+        DirectorySetting::Embedded => {
+            let data_dir = config.data_dir.display().to_string();
+            std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+                path: data_dir.clone(),
+                source,
+            })?;
+            let emulator_config = EmulatorConfig {
+                db: Some(config.data_dir.join("workmail-emulator.sqlite3")),
+                seed: Some(Seed::Demo),
+                ..EmulatorConfig::default()
+            };
+            let settings = ClientSettings {
+                endpoint: None,
+                credentials: Some((
+                    emulator_config.access_key_id.clone(),
+                    emulator_config.secret_access_key.clone(),
+                )),
+                region: Some(emulator_config.region.clone()),
+                ..base
+            };
+            let emulator = RunningEmulator::start(emulator_config)
+                .await
+                .map_err(|source| StartError::Emulator { data_dir, source })?;
+            tracing::info!(url = emulator.url(), "embedded WorkMail emulator started");
+            let settings = ClientSettings {
+                endpoint: Some(emulator.url().to_owned()),
+                ..settings
+            };
+            Ok((Some(emulator), settings))
+        }
+        DirectorySetting::Endpoint(url) => Ok((
+            None,
+            ClientSettings {
+                endpoint: Some(url.clone()),
+                credentials: config.endpoint_credentials.clone(),
+                ..base
+            },
+        )),
+        DirectorySetting::Aws => Ok((None, base)),
+    }
+}
+
+/// Reads the organization once, so that a wrong or unreachable directory stops start-up with
+/// a message naming the setting instead of failing every page later.
+async fn check_directory(
+    config: &PortalConfig,
+    directory: &WorkMailDirectory,
+) -> Result<(), StartError> {
+    let target = match &config.directory {
+        DirectorySetting::Embedded => "the embedded WorkMail emulator".to_owned(),
+        DirectorySetting::Endpoint(url) => {
+            format!("the WorkMail API at {url} (PORTAL_WORKMAIL_ENDPOINT)")
+        }
+        DirectorySetting::Aws => "Amazon WorkMail (PORTAL_DIRECTORY=aws)".to_owned(),
+    };
+    let org = &config.organization_id;
+    match directory.describe_organization().await {
+        Ok(summary) => {
+            let state = summary.state.as_deref().unwrap_or("unknown");
+            if !state.eq_ignore_ascii_case("active") {
+                tracing::warn!(organization = %org, state, "the WorkMail organization is not active");
+            }
+            tracing::info!(
+                organization = %org,
+                alias = summary.alias.as_deref().unwrap_or("-"),
+                domain = summary.default_mail_domain.as_deref().unwrap_or("-"),
+                state,
+                "directory ready: {target}"
+            );
+            Ok(())
+        }
+        Err(error) => {
+            let reason = match error.kind {
+                DirectoryErrorKind::OrganizationNotFound | DirectoryErrorKind::InvalidParameter => {
+                    format!("PORTAL_ORGANIZATION_ID: organization {org} was not found in {target}")
+                }
+                DirectoryErrorKind::AuthenticationFailed => format!(
+                    "AWS credentials: {target} refused the portal's credentials \
+                     (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE)"
+                ),
+                DirectoryErrorKind::Unreachable | DirectoryErrorKind::Timeout => {
+                    match &config.directory {
+                        DirectorySetting::Aws => format!(
+                            "AWS_REGION: cannot reach {target}; check the region and the network"
+                        ),
+                        _ => format!("PORTAL_WORKMAIL_ENDPOINT: cannot reach {target}"),
+                    }
+                }
+                _ => format!(
+                    "PORTAL_DIRECTORY: {target} did not answer DescribeOrganization for {org}"
+                ),
+            };
+            Err(StartError::Directory(format!(
+                "{reason}\n  detail: {}",
+                error.detail
+            )))
+        }
+    }
+}

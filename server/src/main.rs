@@ -1,0 +1,82 @@
+//! `workmail-portal`: serves the portal. Run it from the workspace root after
+//! `cargo leptos build` (settings: `PORTAL_*` and `LEPTOS_SITE_ADDR`; see the README).
+
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+use workmail_portal::config::PortalConfig;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,aws_smithy_runtime=warn,aws_config=warn")),
+        )
+        .init();
+
+    let config = match PortalConfig::from_env() {
+        Ok(config) => config,
+        Err(error) => return fail(&format!("invalid setting {error}")),
+    };
+    let leptos_options = match leptos::config::get_configuration(None) {
+        Ok(conf) => with_hash_files(conf.leptos_options),
+        Err(error) => return fail(&format!("invalid LEPTOS_* setting: {error}")),
+    };
+    let mut portal = match workmail_portal::start(config, leptos_options).await {
+        Ok(portal) => portal,
+        Err(error) => return fail(&error.to_string()),
+    };
+    tracing::info!("workmail-portal listening on {}", portal.url());
+    println!("workmail-portal: open {}/users/jane.doe", portal.url());
+
+    let stopped_by_itself = tokio::select! {
+        _ = portal.wait() => true,
+        _ = shutdown_signal() => false,
+    };
+    if stopped_by_itself {
+        return fail("the server stopped unexpectedly");
+    }
+    tracing::info!("shutting down");
+    portal.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// `cargo leptos build` hashes the bundle's file names but only tells the binary so through
+/// `LEPTOS_HASH_FILES` while it runs it; a binary started by hand finds out from the hash
+/// file cargo-leptos writes next to it.
+fn with_hash_files(mut options: leptos::config::LeptosOptions) -> leptos::config::LeptosOptions {
+    if std::env::var_os("LEPTOS_HASH_FILES").is_none() {
+        let hash_file = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join(&*options.hash_file)));
+        options.hash_files = hash_file.is_some_and(|path| path.exists());
+    }
+    options
+}
+
+fn fail(message: &str) -> ExitCode {
+    tracing::error!("{message}");
+    eprintln!("workmail-portal: cannot start: {message}");
+    ExitCode::FAILURE
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}
