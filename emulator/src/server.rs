@@ -44,6 +44,7 @@ async fn handle(
         .and_then(|value| value.to_str().ok())
         .unwrap_or("")
         .to_owned();
+    tracing::trace!(%request_id, %target, "request");
     let result = answer(&emulator, &method, &uri, &headers, &target, &body).await;
     let (status, body) = match result {
         Ok(body) => (axum::http::StatusCode::OK, body),

@@ -3,7 +3,7 @@
 //! The canonical request is rebuilt from exactly the headers the client says it signed; the key
 //! derivation and the HMAC come from `aws-sigv4`, the crate the AWS SDKs sign with.
 
-use std::sync::Mutex;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use axum::http::{HeaderMap, Method, Uri};
@@ -23,7 +23,7 @@ pub struct Verifier {
     secret_access_key: String,
     region: String,
     /// The signing key only changes with the date, so the last one is kept.
-    cached_key: Mutex<Option<(String, Vec<u8>)>>,
+    cached_key: RwLock<Option<(String, Arc<[u8]>)>>,
 }
 
 struct Authorization<'a> {
@@ -41,7 +41,7 @@ impl Verifier {
             access_key_id: access_key_id.to_owned(),
             secret_access_key: secret_access_key.to_owned(),
             region: region.to_owned(),
-            cached_key: Mutex::new(None),
+            cached_key: RwLock::new(None),
         }
     }
 
@@ -140,25 +140,29 @@ impl Verifier {
         Ok(())
     }
 
-    fn signing_key(&self, date: &str, signed_at: SystemTime) -> Vec<u8> {
-        let mut cached = self
+    fn signing_key(&self, date: &str, signed_at: SystemTime) -> Arc<[u8]> {
+        if let Some((cached_date, key)) = self
             .cached_key
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some((cached_date, key)) = cached.as_ref()
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .as_ref()
             && cached_date == date
         {
-            return key.clone();
+            return Arc::clone(key);
         }
-        let key = aws_sigv4::sign::v4::generate_signing_key(
+        let key: Arc<[u8]> = aws_sigv4::sign::v4::generate_signing_key(
             &self.secret_access_key,
             signed_at,
             &self.region,
             SERVICE,
         )
         .as_ref()
-        .to_vec();
-        *cached = Some((date.to_owned(), key.clone()));
+        .into();
+        *self
+            .cached_key
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some((date.to_owned(), Arc::clone(&key)));
         key
     }
 }
