@@ -1,12 +1,76 @@
 //! The load and save workflows of the edit page, shared by the server functions and the
 //! no-JavaScript form handler. The rules themselves live in [`crate::domain`].
+//!
+//! Every read and every save is authorized here, against the policy for this account and this
+//! target user: a user outside the account's scope is reported as not found, a save that
+//! changes any field the account may not edit is refused as a whole, and hidden attributes are
+//! removed from everything that goes back to the browser.
 
-use crate::api::{ApiError, ErrorKind, SaveOutcome, SaveRequest};
-use crate::domain::{UserProfile, derive_changes, plan_save, validate_changes, version_of};
+use crate::api::{ApiError, ErrorKind, SaveOutcome, SaveRequest, UserView};
+use crate::domain::{
+    Policy, Principal, Relation, UserAccess, UserProfile, derive_changes, plan_save,
+    validate_changes, version_of,
+};
 use crate::ports::{Directory, DirectoryError, DirectoryErrorKind};
 
-/// Reads one user for display.
-pub async fn load_user(directory: &dyn Directory, user: &str) -> Result<UserProfile, ApiError> {
+/// Who is asking, and the rules that apply to them.
+#[derive(Clone, Copy, Debug)]
+pub struct Gate<'a> {
+    pub policy: &'a Policy,
+    pub principal: &'a Principal,
+}
+
+impl Gate<'_> {
+    /// What this account may do with `target`. The account's own WorkMail user is looked up
+    /// only when a grant of its roles depends on it (scope `self` or `department`).
+    pub async fn access_to(&self, directory: &dyn Directory, target: &UserProfile) -> UserAccess {
+        let roles = &self.principal.roles;
+        if !self.policy.needs_relation(roles) {
+            return self.policy.resolve(roles, Relation::STRANGER);
+        }
+        let own = match self.principal.workmail_user.as_deref() {
+            None => None,
+            Some(mine)
+                if target
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(mine)) =>
+            {
+                Some(target.clone())
+            }
+            Some(mine) => match directory.describe_user(mine).await {
+                Ok(own) => Some(own),
+                Err(error) => {
+                    log_failure("DescribeUser (own user)", mine, &error);
+                    None
+                }
+            },
+        };
+        self.policy
+            .resolve(roles, Relation::between(own.as_ref(), target))
+    }
+}
+
+/// Reads one user for display: only what the account may see, with what it may do.
+/// A user outside the account's scope is not found.
+pub async fn load_user(
+    directory: &dyn Directory,
+    gate: Gate<'_>,
+    user: &str,
+) -> Result<UserView, ApiError> {
+    let profile = describe(directory, user).await?;
+    let access = gate.access_to(directory, &profile).await;
+    if !access.can_view() {
+        tracing::info!(account = %gate.principal.account, user, "user outside the account's scope");
+        return Err(ApiError::new(ErrorKind::NotFound));
+    }
+    Ok(UserView {
+        profile: access.redact(&profile),
+        access,
+    })
+}
+
+async fn describe(directory: &dyn Directory, user: &str) -> Result<UserProfile, ApiError> {
     let user = user.trim();
     if user.is_empty() {
         return Err(ApiError::new(ErrorKind::NotFound));
@@ -18,10 +82,12 @@ pub async fn load_user(directory: &dyn Directory, user: &str) -> Result<UserProf
 }
 
 /// Saves the person's edits: derives the change set from the values as loaded and as edited,
-/// validates it, refuses it on a conflict with someone else's changes, writes only what changed
-/// and returns the user as the directory holds it afterwards.
+/// checks every changed field against the policy, validates it, refuses it on a conflict with
+/// someone else's changes, writes only what changed and returns the user as the directory holds
+/// it afterwards (as far as the account may see it).
 pub async fn save_user(
     directory: &dyn Directory,
+    gate: Gate<'_>,
     request: &SaveRequest,
 ) -> Result<SaveOutcome, ApiError> {
     if version_of(&request.loaded) != request.version {
@@ -31,9 +97,31 @@ pub async fn save_user(
         ));
     }
     let changes = derive_changes(&request.loaded, &request.edited);
+
+    let target = describe(directory, &request.user_id).await?;
+    let access = gate.access_to(directory, &target).await;
+    if !access.can_view() {
+        tracing::warn!(
+            account = %gate.principal.account,
+            user = %request.user_id,
+            "save refused: user outside the account's scope"
+        );
+        return Err(ApiError::new(ErrorKind::NotFound));
+    }
+    if let Some(field) = access.forbidden_change(&changes) {
+        tracing::warn!(
+            account = %gate.principal.account,
+            user = %target.user_id,
+            field = field.api_name(),
+            "save refused: field not editable by the account"
+        );
+        return Err(ApiError::forbidden(field));
+    }
     validate_changes(&changes).map_err(ApiError::invalid)?;
 
-    let current = load_user(directory, &request.user_id).await?;
+    // From here on, the account sees only what it may: hidden fields read as empty on both
+    // sides, so they are neither conflicts nor "kept from others".
+    let current = access.redact(&target);
     if changes.is_empty() {
         // An unchanged form writes nothing.
         return Ok(SaveOutcome::unchanged(current));
@@ -50,7 +138,7 @@ pub async fn save_user(
         .map_err(|e| directory_failure("UpdateUser", &current.user_id, e))?;
 
     let fresh = match directory.describe_user(&current.user_id).await {
-        Ok(fresh) => fresh,
+        Ok(fresh) => access.redact(&fresh),
         Err(error) => {
             // The write succeeded; don't report a failure because the re-read did not.
             log_failure("DescribeUser (after UpdateUser)", &current.user_id, &error);
@@ -108,7 +196,43 @@ mod tests {
     use super::*;
     use crate::domain::{Change, Field, FieldValues};
     use crate::ports::BoxFuture;
-    use std::sync::Mutex;
+    use std::sync::{LazyLock, Mutex};
+
+    static POLICY: LazyLock<Policy> = LazyLock::new(Policy::defaults);
+    static ADMIN: LazyLock<Principal> = LazyLock::new(|| principal("admin", None));
+    static JANE_EMPLOYEE: LazyLock<Principal> =
+        LazyLock::new(|| principal("employee", Some("jane.doe@demo.example.com")));
+    static OTHER_EMPLOYEE: LazyLock<Principal> =
+        LazyLock::new(|| principal("employee", Some("someone.else@demo.example.com")));
+
+    fn principal(role: &str, user: Option<&str>) -> Principal {
+        Principal {
+            account: role.to_owned(),
+            roles: vec![role.to_owned()],
+            workmail_user: user.map(str::to_owned),
+        }
+    }
+
+    fn admin() -> Gate<'static> {
+        Gate {
+            policy: &POLICY,
+            principal: &ADMIN,
+        }
+    }
+
+    fn as_jane() -> Gate<'static> {
+        Gate {
+            policy: &POLICY,
+            principal: &JANE_EMPLOYEE,
+        }
+    }
+
+    fn as_other_employee() -> Gate<'static> {
+        Gate {
+            policy: &POLICY,
+            principal: &OTHER_EMPLOYEE,
+        }
+    }
 
     /// An in-memory directory that records writes and can be told to fail.
     struct MemoryDirectory {
@@ -154,7 +278,12 @@ mod tests {
         ) -> BoxFuture<'a, Result<UserProfile, DirectoryError>> {
             Box::pin(async move {
                 let profile = self.user.lock().expect("lock").clone();
-                if [Some(profile.user_id.as_str()), profile.name.as_deref()].contains(&Some(user)) {
+                let names = [
+                    Some(profile.user_id.as_str()),
+                    profile.name.as_deref(),
+                    profile.email.as_deref(),
+                ];
+                if names.contains(&Some(user)) {
                     Ok(profile)
                 } else {
                     Err(DirectoryError::new(
@@ -215,7 +344,7 @@ mod tests {
     fn saves_only_the_changed_fields_by_canonical_id() {
         let directory = MemoryDirectory::new(jane());
         let edited = jane().with(Field::JobTitle, "Lead");
-        let outcome = run(save_user(&directory, &request(jane(), edited))).expect("saved");
+        let outcome = run(save_user(&directory, admin(), &request(jane(), edited))).expect("saved");
         assert_eq!(outcome.saved, vec![Field::JobTitle]);
         assert_eq!(outcome.profile.values.get(Field::JobTitle), "Lead");
         assert_eq!(directory.writes().len(), 1);
@@ -225,7 +354,7 @@ mod tests {
     #[test]
     fn unchanged_form_writes_nothing() {
         let directory = MemoryDirectory::new(jane());
-        let outcome = run(save_user(&directory, &request(jane(), jane()))).expect("ok");
+        let outcome = run(save_user(&directory, admin(), &request(jane(), jane()))).expect("ok");
         assert!(outcome.saved.is_empty());
         assert!(directory.writes().is_empty());
     }
@@ -235,7 +364,8 @@ mod tests {
         let directory = MemoryDirectory::new(jane());
         directory.set(Field::JobTitle, "Manager");
         let edited = jane().with(Field::JobTitle, "Lead");
-        let error = run(save_user(&directory, &request(jane(), edited))).expect_err("conflict");
+        let error =
+            run(save_user(&directory, admin(), &request(jane(), edited))).expect_err("conflict");
         assert_eq!(error.kind, ErrorKind::Conflict);
         assert_eq!(error.conflicts[0].theirs, "Manager");
         assert_eq!(error.conflicts[0].yours, "Lead");
@@ -247,7 +377,7 @@ mod tests {
         let directory = MemoryDirectory::new(jane());
         directory.set(Field::Department, "Sales");
         let edited = jane().with(Field::Telephone, "");
-        let outcome = run(save_user(&directory, &request(jane(), edited))).expect("saved");
+        let outcome = run(save_user(&directory, admin(), &request(jane(), edited))).expect("saved");
         assert_eq!(outcome.kept_from_others, vec![Field::Department]);
         assert_eq!(outcome.profile.values.get(Field::Department), "Sales");
         assert_eq!(outcome.profile.values.get(Field::Telephone), "");
@@ -257,7 +387,8 @@ mod tests {
     fn invalid_values_are_refused_before_any_directory_call() {
         let directory = MemoryDirectory::new(jane());
         let edited = jane().with(Field::City, "x".repeat(257));
-        let error = run(save_user(&directory, &request(jane(), edited))).expect_err("invalid");
+        let error =
+            run(save_user(&directory, admin(), &request(jane(), edited))).expect_err("invalid");
         assert_eq!(error.kind, ErrorKind::Invalid);
         assert_eq!(error.field_errors[0].field, Field::City);
         assert!(directory.writes().is_empty());
@@ -268,7 +399,7 @@ mod tests {
         let directory = MemoryDirectory::new(jane());
         let mut req = request(jane(), jane());
         req.version = "0000000000000000".into();
-        let error = run(save_user(&directory, &req)).expect_err("bad request");
+        let error = run(save_user(&directory, admin(), &req)).expect_err("bad request");
         assert_eq!(error.kind, ErrorKind::BadRequest);
     }
 
@@ -277,7 +408,8 @@ mod tests {
         let mut directory = MemoryDirectory::new(jane());
         directory.fail_update = Some(DirectoryErrorKind::Unavailable);
         let edited = jane().with(Field::JobTitle, "Lead");
-        let error = run(save_user(&directory, &request(jane(), edited))).expect_err("failure");
+        let error =
+            run(save_user(&directory, admin(), &request(jane(), edited))).expect_err("failure");
         assert_eq!(error.kind, ErrorKind::DirectoryUnavailable);
         assert_eq!(error.reference.as_deref(), Some("req-1"));
         assert!(!error.message.contains("raw SDK text"));
@@ -286,8 +418,71 @@ mod tests {
     #[test]
     fn unknown_user_is_not_found() {
         let directory = MemoryDirectory::new(jane());
-        let error = run(load_user(&directory, "nobody")).expect_err("not found");
+        let error = run(load_user(&directory, admin(), "nobody")).expect_err("not found");
         assert_eq!(error.kind, ErrorKind::NotFound);
         assert_eq!(error.status(), 404);
+    }
+
+    #[test]
+    fn an_employee_saves_an_editable_field_of_their_own() {
+        let directory = MemoryDirectory::new(jane());
+        let shown = run(load_user(&directory, as_jane(), "jane.doe")).expect("own user");
+        // Role is hidden from employees: it never reaches the browser.
+        assert_eq!(shown.profile.values.get(Field::Role), "");
+        let loaded = shown.profile.values.clone();
+        let edited = loaded.clone().with(Field::Telephone, "+1 555 0199");
+        let outcome =
+            run(save_user(&directory, as_jane(), &request(loaded, edited))).expect("saved");
+        assert_eq!(outcome.saved, vec![Field::Telephone]);
+        assert_eq!(outcome.profile.values.get(Field::Role), "");
+        assert!(outcome.kept_from_others.is_empty());
+    }
+
+    #[test]
+    fn one_forbidden_field_refuses_the_whole_save() {
+        let directory = MemoryDirectory::new(jane());
+        let loaded = run(load_user(&directory, as_jane(), "jane.doe"))
+            .expect("own user")
+            .profile
+            .values;
+        let edited = loaded
+            .clone()
+            .with(Field::Telephone, "+1 555 0199")
+            .with(Field::JobTitle, "CEO");
+        let error =
+            run(save_user(&directory, as_jane(), &request(loaded, edited))).expect_err("forbidden");
+        assert_eq!(error.kind, ErrorKind::Forbidden);
+        assert_eq!(error.status(), 403);
+        assert_eq!(error.field_errors[0].field, Field::JobTitle);
+        assert!(error.message.contains("Job title"));
+        assert!(directory.writes().is_empty());
+    }
+
+    #[test]
+    fn a_hidden_field_cannot_be_changed_even_when_forged() {
+        let directory = MemoryDirectory::new(jane());
+        let edited = jane().with(Field::Role, "REMOTE_USER");
+        let error =
+            run(save_user(&directory, as_jane(), &request(jane(), edited))).expect_err("refused");
+        assert_eq!(error.kind, ErrorKind::Forbidden);
+        assert_eq!(error.field_errors[0].field, Field::Role);
+        assert!(directory.writes().is_empty());
+    }
+
+    #[test]
+    fn another_users_profile_is_not_found_for_an_employee() {
+        let directory = MemoryDirectory::new(jane());
+        let error =
+            run(load_user(&directory, as_other_employee(), "jane.doe")).expect_err("outside scope");
+        assert_eq!(error.kind, ErrorKind::NotFound);
+        let edited = jane().with(Field::Telephone, "+1 555 0000");
+        let error = run(save_user(
+            &directory,
+            as_other_employee(),
+            &request(jane(), edited),
+        ))
+        .expect_err("outside scope");
+        assert_eq!(error.kind, ErrorKind::NotFound);
+        assert!(directory.writes().is_empty());
     }
 }

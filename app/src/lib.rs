@@ -3,6 +3,10 @@
 //! The app runs in islands mode: pages render on the server only, and just the edit form
 //! ([`components::UserEditor`]) is hydrated in the browser.
 
+// The edit form's view type is deep; release builds (without `--cfg erase_components`) need
+// more than the default 128 to lay it out.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod domain;
@@ -11,6 +15,8 @@ pub mod editing;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
+pub mod session;
+pub mod url;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -43,6 +49,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let navigation = session::navigation();
+    let home = match &navigation {
+        Some(nav) if !nav.can_browse && nav.has_me => session::ME_PATH,
+        _ => "/users",
+    };
     view! {
         <Title formatter=|title: String| {
             if title.is_empty() { "WorkMail portal".to_owned() } else { format!("{title} · WorkMail portal") }
@@ -51,22 +62,41 @@ pub fn App() -> impl IntoView {
             "Skip to content"
         </a>
         <header class="site-header">
-            <a class="brand" href="/users">
+            <a class="brand" href=home>
                 "WorkMail portal"
             </a>
-            <nav aria-label="Main">
-                <a href="/users">"Users"</a>
-            </nav>
+            {navigation.map(|nav| view! { <Navigation nav /> })}
         </header>
         <Router>
             <main id="main" tabindex="-1">
                 <Routes fallback=pages::NotFound>
-                    <Route path=path!("/") view=pages::UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/") view=pages::HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/me") view=pages::MePage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=pages::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/users/:id") view=pages::UserPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The header's links: only what the account's role may use, then the account and sign-out.
+#[component]
+fn Navigation(nav: session::Navigation) -> impl IntoView {
+    view! {
+        <nav aria-label="Main">
+            {nav.can_browse.then(|| view! { <a href="/users">"Users"</a> })}
+            {nav.has_me.then(|| view! { <a href=session::ME_PATH>"My profile"</a> })}
+        </nav>
+        <form class="account" method="post" action=session::LOGOUT_PATH>
+            <span class="account-name" title="Signed in as">
+                {nav.account}
+            </span>
+            <button type="submit" class="link-button">
+                "Sign out"
+            </button>
+        </form>
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! No WorkMail or AWS types appear here, so another directory can be plugged in later.
 
-use crate::domain::{Change, UserProfile};
+use crate::domain::{Change, Policy, UserProfile};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -41,6 +41,18 @@ impl DirectoryHandle {
 
 impl std::ops::Deref for DirectoryHandle {
     type Target = dyn Directory;
+
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref()
+    }
+}
+
+/// The field policy (defaults or `PORTAL_POLICY`), as found in the Leptos context.
+#[derive(Clone, Debug)]
+pub struct PolicyHandle(pub Arc<Policy>);
+
+impl std::ops::Deref for PolicyHandle {
+    type Target = Policy;
 
     fn deref(&self) -> &Self::Target {
         self.0.as_ref()

@@ -1,4 +1,10 @@
 import { test, expect, type Page } from '@playwright/test';
+import { signIn } from './sign-in';
+
+// Every page needs a session: these tests work as the demo admin, who may edit every field.
+test.beforeEach(async ({ page }) => {
+  await signIn(page, 'admin');
+});
 
 // Each test writes values of its own, so the tests don't depend on each other's order.
 const unique = (label: string) => `${label} ${Date.now().toString(36)}`;
@@ -53,6 +59,8 @@ test('a value of 257 characters is refused on the field, and nothing is saved', 
 test('a change made behind the page\'s back is a conflict that keeps the input', async ({ browser }) => {
   const mine = await browser.newPage();
   const theirs = await browser.newPage();
+  await signIn(mine, 'admin');
+  await signIn(theirs, 'admin');
   await openJane(mine);
   await openJane(theirs);
   const theirValue = unique('Their city');

@@ -18,6 +18,18 @@ pub enum DirectorySetting {
     Aws,
 }
 
+/// Where sessions are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionStoreSetting {
+    /// The portal database (sessions survive a restart). The default.
+    Database,
+    /// Process memory (sessions end with the process; for tests and throwaway runs).
+    Memory,
+}
+
+/// The demo accounts' password when `PORTAL_DEMO_PASSWORD` is not set.
+pub const DEFAULT_DEMO_PASSWORD: &str = "demo-password";
+
 /// Every setting of the portal.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PortalConfig {
@@ -35,6 +47,22 @@ pub struct PortalConfig {
     /// Fixed credentials for an endpoint directory, for programs that embed the portal (the
     /// integration tests). Not read from the environment: the binary uses the AWS variables.
     pub endpoint_credentials: Option<(String, String)>,
+    /// The portal database (accounts, sessions): a `sqlite:` URL; `None` is
+    /// `portal.sqlite3` in the data directory.
+    pub database_url: Option<String>,
+    /// The address people use to reach the portal; an `https://` one makes the session
+    /// cookie `Secure`.
+    pub public_url: Option<String>,
+    /// A session ends after this long without a request.
+    pub session_idle_timeout: Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_lifetime: Duration,
+    /// Where sessions are kept.
+    pub session_store: SessionStoreSetting,
+    /// A TOML file that replaces the built-in field policy.
+    pub policy_file: Option<PathBuf>,
+    /// The password of the demo accounts (embedded directory only).
+    pub demo_password: String,
 }
 
 impl Default for PortalConfig {
@@ -47,6 +75,13 @@ impl Default for PortalConfig {
             directory_attempts: 3,
             default_region: "us-east-1".to_owned(),
             endpoint_credentials: None,
+            database_url: None,
+            public_url: None,
+            session_idle_timeout: Duration::from_secs(30 * 60),
+            session_lifetime: Duration::from_secs(12 * 3600),
+            session_store: SessionStoreSetting::Database,
+            policy_file: None,
+            demo_password: DEFAULT_DEMO_PASSWORD.to_owned(),
         }
     }
 }
@@ -131,8 +166,44 @@ impl PortalConfig {
                 )
             })?;
         }
+        if let Some(url) = get("PORTAL_DATABASE_URL") {
+            config.database_url = Some(url.to_owned());
+        }
+        if let Some(url) = get("PORTAL_PUBLIC_URL") {
+            config.public_url = Some(url.trim_end_matches('/').to_owned());
+        }
+        if let Some(minutes) = get("PORTAL_SESSION_IDLE_MINUTES") {
+            config.session_idle_timeout = minutes_setting("PORTAL_SESSION_IDLE_MINUTES", minutes)?;
+        }
+        if let Some(minutes) = get("PORTAL_SESSION_LIFETIME_MINUTES") {
+            config.session_lifetime = minutes_setting("PORTAL_SESSION_LIFETIME_MINUTES", minutes)?;
+        }
+        config.session_store = match get("PORTAL_SESSION_STORE") {
+            None | Some("database") => SessionStoreSetting::Database,
+            Some("memory") => SessionStoreSetting::Memory,
+            Some(other) => {
+                return Err(invalid(
+                    "PORTAL_SESSION_STORE",
+                    format!("unknown session store `{other}` (use database or memory)"),
+                ));
+            }
+        };
+        if let Some(path) = get("PORTAL_POLICY") {
+            config.policy_file = Some(PathBuf::from(path));
+        }
+        // Not trimmed: a password may start or end with a space.
+        if let Some(password) = vars.get("PORTAL_DEMO_PASSWORD").filter(|p| !p.is_empty()) {
+            config.demo_password = password.clone();
+        }
         config.validate()?;
         Ok(config)
+    }
+
+    /// Whether the session cookie must be `Secure` (the portal is reached over https).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
     }
 
     /// Checks every setting; the first problem found is returned.
@@ -171,6 +242,36 @@ impl PortalConfig {
                 "must be between 10 and 300000",
             ));
         }
+        if let Some(url) = &self.database_url
+            && !url.starts_with("sqlite:")
+        {
+            let problem = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                "PostgreSQL is not supported yet; use a sqlite: URL or leave it unset".to_owned()
+            } else {
+                format!("`{url}` is not a sqlite: URL")
+            };
+            return Err(invalid("PORTAL_DATABASE_URL", problem));
+        }
+        if let Some(url) = &self.public_url {
+            let rest = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"));
+            if rest.is_none_or(|r| r.is_empty() || r.starts_with('/')) {
+                return Err(invalid(
+                    "PORTAL_PUBLIC_URL",
+                    format!("`{url}` is not an http:// or https:// URL with a host"),
+                ));
+            }
+        }
+        if self.session_idle_timeout.is_zero() {
+            return Err(invalid("PORTAL_SESSION_IDLE_MINUTES", "must be at least 1"));
+        }
+        if self.session_lifetime < self.session_idle_timeout {
+            return Err(invalid(
+                "PORTAL_SESSION_LIFETIME_MINUTES",
+                "must be at least PORTAL_SESSION_IDLE_MINUTES",
+            ));
+        }
         if !(1..=10).contains(&self.directory_attempts) {
             return Err(invalid(
                 "PORTAL_DIRECTORY_ATTEMPTS",
@@ -178,6 +279,16 @@ impl PortalConfig {
             ));
         }
         Ok(())
+    }
+}
+
+fn minutes_setting(setting: &'static str, value: &str) -> Result<Duration, ConfigError> {
+    match value.parse::<u64>() {
+        Ok(minutes) if (1..=525_600).contains(&minutes) => Ok(Duration::from_secs(minutes * 60)),
+        _ => Err(invalid(
+            setting,
+            format!("`{value}` is not a whole number of minutes between 1 and 525600"),
+        )),
     }
 }
 
@@ -240,6 +351,33 @@ mod tests {
     }
 
     #[test]
+    fn session_and_account_settings() {
+        let config = PortalConfig::from_vars(&vars(&[
+            ("PORTAL_PUBLIC_URL", "https://portal.example.com/"),
+            ("PORTAL_SESSION_IDLE_MINUTES", "15"),
+            ("PORTAL_SESSION_LIFETIME_MINUTES", "480"),
+            ("PORTAL_SESSION_STORE", "memory"),
+            ("PORTAL_DEMO_PASSWORD", " s3cret "),
+            ("PORTAL_POLICY", "/etc/portal/policy.toml"),
+        ]))
+        .expect("valid");
+        assert!(config.secure_cookies());
+        assert_eq!(
+            config.public_url.as_deref(),
+            Some("https://portal.example.com")
+        );
+        assert_eq!(config.session_idle_timeout, Duration::from_secs(900));
+        assert_eq!(config.session_lifetime, Duration::from_secs(480 * 60));
+        assert_eq!(config.session_store, SessionStoreSetting::Memory);
+        assert_eq!(config.demo_password, " s3cret ");
+        assert_eq!(
+            config.policy_file,
+            Some(PathBuf::from("/etc/portal/policy.toml"))
+        );
+        assert!(!PortalConfig::default().secure_cookies());
+    }
+
+    #[test]
     fn bad_values_name_the_setting() {
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[("PORTAL_DIRECTORY", "ldap")], "PORTAL_DIRECTORY"),
@@ -282,6 +420,26 @@ mod tests {
                 &[("PORTAL_DIRECTORY_ATTEMPTS", "0")],
                 "PORTAL_DIRECTORY_ATTEMPTS",
             ),
+            (
+                &[("PORTAL_DATABASE_URL", "postgres://db/portal")],
+                "PORTAL_DATABASE_URL",
+            ),
+            (
+                &[("PORTAL_PUBLIC_URL", "portal.example")],
+                "PORTAL_PUBLIC_URL",
+            ),
+            (
+                &[("PORTAL_SESSION_IDLE_MINUTES", "0")],
+                "PORTAL_SESSION_IDLE_MINUTES",
+            ),
+            (
+                &[
+                    ("PORTAL_SESSION_IDLE_MINUTES", "60"),
+                    ("PORTAL_SESSION_LIFETIME_MINUTES", "30"),
+                ],
+                "PORTAL_SESSION_LIFETIME_MINUTES",
+            ),
+            (&[("PORTAL_SESSION_STORE", "redis")], "PORTAL_SESSION_STORE"),
         ];
         for (pairs, setting) in cases {
             let error = PortalConfig::from_vars(&vars(pairs)).expect_err("invalid");

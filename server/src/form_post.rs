@@ -7,22 +7,63 @@
 use crate::AppState;
 use app::api::{ApiError, SaveRequest};
 use app::components::{LOADED_PREFIX, VERSION_INPUT};
-use app::domain::{Field, FieldValues};
+use app::domain::{Field, FieldValues, Principal};
 use app::pages::{RejectedSave, user_path};
-use axum::Form;
-use axum::body::Body;
+use app::session::ME_PATH;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use http::{HeaderMap, Method, Request, StatusCode, Uri};
+use axum::{Extension, Form};
+use http::{HeaderMap, StatusCode, Uri};
 use leptos::prelude::provide_context;
 
-/// Handles the form post.
+/// Handles the form post of `/users/{id}`.
 pub async fn save_user_form(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(user): Path<String>,
     uri: Uri,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let page = user_path(&user);
+    save_form(state, principal, user, page, uri, headers, pairs).await
+}
+
+/// Handles the form post of `/me` (the account's own WorkMail user).
+pub async fn save_me_form(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let Some(user) = principal.workmail_user.clone() else {
+        return (
+            StatusCode::NOT_FOUND,
+            "Your portal account isn't linked to a WorkMail user.",
+        )
+            .into_response();
+    };
+    save_form(
+        state,
+        principal,
+        user,
+        ME_PATH.to_owned(),
+        uri,
+        headers,
+        pairs,
+    )
+    .await
+}
+
+async fn save_form(
+    state: AppState,
+    principal: Principal,
+    user: String,
+    page: String,
+    uri: Uri,
+    headers: HeaderMap,
+    pairs: Vec<(String, String)>,
 ) -> Response {
     let request = match read_submission(&user, &pairs) {
         Ok(request) => request,
@@ -32,14 +73,17 @@ pub async fn save_user_form(
                 StatusCode::BAD_REQUEST,
                 axum::response::Html(format!(
                     "<!DOCTYPE html><title>Form not readable</title><p>The portal couldn't read \
-                     this form ({problem}). <a href=\"{}\">Reload the page</a> and try again.</p>",
-                    user_path(&user)
+                     this form ({problem}). <a href=\"{page}\">Reload the page</a> and try again.</p>"
                 )),
             )
                 .into_response();
         }
     };
-    match app::editing::save_user(&*state.directory, &request).await {
+    let gate = app::editing::Gate {
+        policy: &state.policy,
+        principal: &principal,
+    };
+    match app::editing::save_user(&*state.directory, gate, &request).await {
         Ok(outcome) => {
             let saved = outcome
                 .saved
@@ -48,41 +92,29 @@ pub async fn save_user_form(
                 .map(|f| f.api_name())
                 .collect::<Vec<_>>()
                 .join(",");
-            Redirect::to(&format!("{}?saved={saved}", user_path(&user))).into_response()
+            Redirect::to(&format!("{page}?saved={saved}")).into_response()
         }
-        Err(error) => render_refusal(state, uri, headers, request, error).await,
+        Err(error) => render_refusal(state, principal, uri, headers, request, error).await,
     }
 }
 
 /// Renders the edit page again around a refused save.
 async fn render_refusal(
     state: AppState,
+    principal: Principal,
     uri: Uri,
     headers: HeaderMap,
     request: SaveRequest,
     error: ApiError,
 ) -> Response {
     let rejected = RejectedSave { request, error };
-    let options = state.leptos_options.clone();
-    let render = leptos_axum::render_app_async_with_context(
-        move || {
-            state.provide();
-            provide_context(rejected.clone());
-        },
-        move || app::shell(options.clone()),
-    );
+    let mut extensions = http::Extensions::new();
+    extensions.insert(principal);
     // The page renders as for a GET of the same URL (the body has been read already).
-    let mut page_request = Request::new(Body::empty());
-    *page_request.method_mut() = Method::GET;
-    *page_request.uri_mut() = uri;
-    *page_request.headers_mut() = headers;
-    page_request
-        .headers_mut()
-        .remove(http::header::CONTENT_LENGTH);
-    page_request
-        .headers_mut()
-        .remove(http::header::CONTENT_TYPE);
-    render(page_request).await
+    crate::page::render_get(state, uri, headers, extensions, move || {
+        provide_context(rejected.clone())
+    })
+    .await
 }
 
 /// Reads the posted fields: the edited values under their API member names, the values as

@@ -1,13 +1,33 @@
 //! The workmail-portal server: configuration, the WorkMail directory adapter, the embedded
 //! emulator, and the axum application that serves the Leptos app.
 
+// Rendering the edit page (form posts, sign-in) lays out the app's deep view types; release
+// builds (without `--cfg erase_components`) need more than the default 128.
+#![recursion_limit = "256"]
+
+pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod directory;
 mod form_post;
 mod origin_check;
+mod page;
+pub mod policy_file;
 mod static_files;
+pub mod store;
 
-use app::ports::{DirectoryErrorKind, DirectoryHandle};
+/// Server-side rendering allocates many small strings; under concurrency mimalloc serves that
+/// about twice as fast as the system allocator (measured with `benches/edit_page.rs`). Declared
+/// in the library so the binary, the tests and the benchmark all use it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use app::domain::Policy;
+use app::ports::{DirectoryErrorKind, DirectoryHandle, PolicyHandle};
+use auth::AuthState;
+use auth::password::PasswordCheck;
+use auth::rate_limit::{RateLimits, SignInLimiter};
+use auth::session::SessionBackend;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::post;
@@ -16,7 +36,12 @@ use config::{DirectorySetting, PortalConfig};
 use directory::{ClientSettings, WorkMailDirectory};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use origin_check::OwnOrigin;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use store::AccountStore;
+use tower_sessions::SessionManagerLayer;
 use workmail_emulator::{EmulatorConfig, RunningEmulator, Seed};
 
 /// What every request handler can reach.
@@ -24,12 +49,25 @@ use workmail_emulator::{EmulatorConfig, RunningEmulator, Seed};
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub directory: DirectoryHandle,
+    pub policy: PolicyHandle,
+    pub auth: AuthState,
+    pub sessions: SessionManagerLayer<SessionBackend>,
+    pub own_origin: OwnOrigin,
 }
 
 impl AppState {
     /// Provides the state to the Leptos context of a request (pages and server functions).
     fn provide(&self) {
         provide_context(self.directory.clone());
+        provide_context(self.policy.clone());
+    }
+}
+
+/// The field policy: `PORTAL_POLICY` when set, else the built-in defaults.
+pub fn load_policy(config: &PortalConfig) -> Result<Policy, StartError> {
+    match &config.policy_file {
+        Some(path) => policy_file::load(path).map_err(StartError::Policy),
+        None => Ok(Policy::defaults()),
     }
 }
 
@@ -50,6 +88,12 @@ pub enum StartError {
     },
     #[error("{0}")]
     Directory(String),
+    #[error("{0}")]
+    Policy(String),
+    #[error("PORTAL_DATABASE_URL: {0}")]
+    Database(String),
+    #[error("PORTAL_DEMO_PASSWORD: cannot set up the demo accounts: {0}")]
+    DemoAccounts(String),
     #[error("LEPTOS_SITE_ADDR: cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -62,6 +106,9 @@ pub struct RunningPortal {
     addr: SocketAddr,
     url: String,
     emulator: Option<RunningEmulator>,
+    accounts: AccountStore,
+    pool: sqlx::SqlitePool,
+    cleanup: Option<tokio::task::JoinHandle<()>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -82,6 +129,11 @@ impl RunningPortal {
         self.emulator.as_ref()
     }
 
+    /// The portal's accounts.
+    pub fn accounts(&self) -> &AccountStore {
+        &self.accounts
+    }
+
     /// Runs until the server stops (the binary waits on this).
     pub async fn wait(&mut self) {
         let _ = (&mut self.task).await;
@@ -93,6 +145,10 @@ impl RunningPortal {
             let _ = stop.send(());
         }
         let _ = (&mut self.task).await;
+        if let Some(cleanup) = self.cleanup.take() {
+            cleanup.abort();
+        }
+        self.pool.close().await;
         if let Some(emulator) = self.emulator.take() {
             emulator.shutdown().await;
         }
@@ -104,14 +160,44 @@ pub async fn start(
     config: PortalConfig,
     leptos_options: LeptosOptions,
 ) -> Result<RunningPortal, StartError> {
+    let policy = load_policy(&config)?;
+    if config.database_url.is_none() {
+        create_data_dir(&config)?;
+    }
+    let pool = store::open(&config)
+        .await
+        .map_err(|e| StartError::Database(e.to_string()))?;
+    let accounts = AccountStore::new(pool.clone());
+    let sessions = SessionBackend::open(&config, &pool)
+        .await
+        .map_err(|e| StartError::Database(format!("cannot create the sessions table: {e}")))?;
+    let cleanup = sessions.spawn_cleanup(Duration::from_secs(600));
+
     let (emulator, settings) = connect_settings(&config).await?;
+    if config.directory == DirectorySetting::Embedded {
+        // Demo accounts belong to the demo directory only, never to a real organization.
+        auth::ensure_demo_accounts(&accounts, &config.demo_password)
+            .await
+            .map_err(StartError::DemoAccounts)?;
+    }
     let client = directory::build_client(&settings).await;
     let directory = WorkMailDirectory::new(client, config.organization_id.clone());
     check_directory(&config, &directory).await?;
 
+    let passwords = PasswordCheck::new().map_err(StartError::DemoAccounts)?;
     let state = AppState {
         leptos_options: leptos_options.clone(),
         directory: DirectoryHandle::new(directory),
+        policy: PolicyHandle(Arc::new(policy)),
+        auth: AuthState {
+            accounts: accounts.clone(),
+            passwords,
+            limiter: Arc::new(SignInLimiter::new(RateLimits::default())),
+            session_lifetime: config.session_lifetime,
+            session_idle_timeout: config.session_idle_timeout,
+        },
+        sessions: auth::session::layer(&config, sessions),
+        own_origin: OwnOrigin(config.public_url.clone()),
     };
     let app = router(state);
 
@@ -129,11 +215,14 @@ pub async fn start(
         let listener = listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await;
         if let Err(error) = served {
             tracing::error!(%error, "the portal's server stopped");
         }
@@ -142,12 +231,24 @@ pub async fn start(
         addr,
         url: format!("http://{addr}"),
         emulator,
+        accounts,
+        pool,
+        cleanup,
         stop: Some(stop),
         task,
     })
 }
 
-/// The axum application: server functions, pages, the no-JavaScript form post, static files.
+fn create_data_dir(config: &PortalConfig) -> Result<(), StartError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })
+}
+
+/// The axum application: server functions, pages, the no-JavaScript form posts, sign-in and
+/// sign-out, static files; every request but sign-in and static files needs a session, and
+/// every write needs this portal's Origin.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let options = state.leptos_options.clone();
@@ -155,6 +256,9 @@ pub fn router(state: AppState) -> Router {
     let context = move || context_state.provide();
     Router::new()
         .route("/users/{id}", post(form_post::save_user_form))
+        .route(app::session::ME_PATH, post(form_post::save_me_form))
+        .route(app::session::LOGIN_PATH, post(auth::sign_in))
+        .route(app::session::LOGOUT_PATH, post(auth::sign_out))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
             move || app::shell(options.clone())
@@ -170,7 +274,16 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::map_response(
             static_files::api_error_status,
         ))
-        .layer(axum::middleware::from_fn(origin_check::same_origin_writes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.auth.clone(),
+            auth::authenticate,
+        ))
+        .layer(state.sessions.clone())
+        // Outermost: a forged write is refused before any session is read or written.
+        .layer(axum::middleware::from_fn_with_state(
+            state.own_origin.clone(),
+            origin_check::same_origin_writes,
+        ))
         .with_state(state)
 }
 
@@ -189,10 +302,7 @@ async fn connect_settings(
     match &config.directory {
         DirectorySetting::Embedded => {
             let data_dir = config.data_dir.display().to_string();
-            std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
-                path: data_dir.clone(),
-                source,
-            })?;
+            create_data_dir(config)?;
             let emulator_config = EmulatorConfig {
                 db: Some(config.data_dir.join("workmail-emulator.sqlite3")),
                 seed: Some(Seed::Demo),

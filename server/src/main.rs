@@ -1,5 +1,6 @@
 //! `workmail-portal`: serves the portal. Run it from the workspace root after
 //! `cargo leptos build` (settings: `PORTAL_*` and `LEPTOS_SITE_ADDR`; see the README).
+//! `workmail-portal accounts …` manages portal accounts instead (see [`workmail_portal::cli`]).
 
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
@@ -18,6 +19,39 @@ async fn main() -> ExitCode {
         Ok(config) => config,
         Err(error) => return fail(&format!("invalid setting {error}")),
     };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None => {}
+        Some("accounts") => {
+            let mut stdin = std::io::stdin().lock();
+            let mut stdout = std::io::stdout().lock();
+            return match workmail_portal::cli::run_accounts(
+                &args[1..],
+                &config,
+                &mut stdin,
+                &mut stdout,
+            )
+            .await
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("workmail-portal accounts: {message}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Some("-h" | "--help" | "help") => {
+            println!("{}", workmail_portal::cli::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!(
+                "workmail-portal: unknown command `{other}`\n{}",
+                workmail_portal::cli::USAGE
+            );
+            return ExitCode::from(2);
+        }
+    }
     let leptos_options = match leptos::config::get_configuration(None) {
         Ok(conf) => with_hash_files(conf.leptos_options),
         Err(error) => return fail(&format!("invalid LEPTOS_* setting: {error}")),
@@ -27,7 +61,7 @@ async fn main() -> ExitCode {
         Err(error) => return fail(&error.to_string()),
     };
     tracing::info!("workmail-portal listening on {}", portal.url());
-    println!("workmail-portal: open {}/users/jane.doe", portal.url());
+    println!("workmail-portal: open {}/login", portal.url());
 
     let stopped_by_itself = tokio::select! {
         _ = portal.wait() => true,

@@ -1,38 +1,59 @@
-//! Refuses state-changing requests sent from another site: a browser names the page that
-//! sent a POST in `Origin`, and it must be this portal (same host and port).
+//! Refuses state-changing requests (server functions, form posts, sign-in, sign-out) that a
+//! browser did not send from this portal's own pages: a browser names the page that sent a
+//! POST in `Origin`, and it must be this portal. A request without `Origin` is refused too.
 
 use axum::body::Body;
+use axum::extract::State;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::header::{HOST, ORIGIN};
 use http::{Method, Request, StatusCode};
 
-/// The middleware: safe methods and requests without `Origin` (non-browser clients) pass.
-pub async fn same_origin_writes(request: Request<Body>, next: Next) -> Response {
+/// The portal's own origin, when it is known from `PORTAL_PUBLIC_URL` (e.g. behind a proxy);
+/// otherwise the request's `Host` is the reference.
+#[derive(Clone, Debug, Default)]
+pub struct OwnOrigin(pub Option<String>);
+
+/// The middleware: safe methods pass; every other request needs an `Origin` naming this portal.
+pub async fn same_origin_writes(
+    State(own): State<OwnOrigin>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    let origin = request.headers().get(ORIGIN).and_then(|v| v.to_str().ok());
-    let host = request
-        .headers()
-        .get("x-forwarded-host")
-        .or_else(|| request.headers().get(HOST))
-        .and_then(|v| v.to_str().ok());
-    if safe || is_same_origin(origin, host) {
+    if safe {
         return next.run(request).await;
     }
-    tracing::warn!(origin, host, path = %request.uri().path(), "cross-origin write refused");
+    let origin = request.headers().get(ORIGIN).and_then(|v| v.to_str().ok());
+    let allowed = match (&own.0, origin) {
+        (Some(public), Some(origin)) => public.eq_ignore_ascii_case(origin),
+        (None, Some(_)) => {
+            let host = request
+                .headers()
+                .get("x-forwarded-host")
+                .or_else(|| request.headers().get(HOST))
+                .and_then(|v| v.to_str().ok());
+            is_same_origin(origin, host)
+        }
+        (_, None) => false,
+    };
+    if allowed {
+        return next.run(request).await;
+    }
+    tracing::warn!(origin, path = %request.uri().path(), "write without this portal's Origin refused");
     (
         StatusCode::FORBIDDEN,
-        "Cross-origin requests can't change anything here.",
+        "Requests that change something must come from the portal's own pages.",
     )
         .into_response()
 }
 
 /// Whether `origin` (e.g. `https://portal.example.com`) names `host` (`portal.example.com`).
 fn is_same_origin(origin: Option<&str>, host: Option<&str>) -> bool {
-    let Some(origin) = origin else { return true };
+    let Some(origin) = origin else { return false };
     let authority = origin
         .strip_prefix("https://")
         .or_else(|| origin.strip_prefix("http://"));
@@ -56,7 +77,6 @@ mod tests {
             Some("https://Portal.example.com"),
             Some("portal.example.com")
         ));
-        assert!(is_same_origin(None, Some("portal.example.com")));
     }
 
     #[test]
@@ -71,5 +91,6 @@ mod tests {
         ));
         assert!(!is_same_origin(Some("null"), Some("127.0.0.1:3000")));
         assert!(!is_same_origin(Some("http://127.0.0.1:3000"), None));
+        assert!(!is_same_origin(None, Some("portal.example.com")));
     }
 }

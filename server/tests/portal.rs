@@ -1,9 +1,12 @@
 //! Integration tests: the real portal, started in-process on a loopback port with its embedded
 //! emulator (a SQLite file in a temp dir), called over HTTP like the browser calls it.
-//! Errors are produced with the emulator's fault injection and seed files.
+//! Errors are produced with the emulator's fault injection and seed files. Every test signs
+//! in first (as the demo admin unless it says otherwise); the attacker tests at the end
+//! check that what must be refused is refused and leaves the directory unchanged.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use std::sync::Mutex;
 use std::time::Duration;
 use workmail_emulator::{EmulatorConfig, FaultKind, Faults, RunningEmulator, Seed};
 use workmail_portal::config::{DirectorySetting, PortalConfig};
@@ -11,9 +14,13 @@ use workmail_portal::{RunningPortal, StartError};
 
 const JANE: &str = "jane.doe";
 
+const DEMO_PASSWORD: &str = "demo-password";
+
 struct Portal {
     portal: RunningPortal,
     http: reqwest::Client,
+    /// The session cookie (`portal_session=…`) the helpers send, as a browser would.
+    cookie: Mutex<Option<String>>,
     _data: tempfile::TempDir,
 }
 
@@ -43,23 +50,114 @@ async fn try_start(config: PortalConfig, data: tempfile::TempDir) -> Result<Port
     Ok(Portal {
         portal,
         http,
+        cookie: Mutex::new(None),
         _data: data,
     })
 }
 
-/// The portal on its embedded emulator, as `workmail-portal` runs by default.
+/// The portal on its embedded emulator, as `workmail-portal` runs by default, signed in as
+/// the demo admin.
 async fn start() -> Portal {
     start_with(|_| {}).await
 }
 
 async fn start_with(tweak: impl FnOnce(&mut PortalConfig)) -> Portal {
+    let portal = start_signed_out(tweak).await;
+    portal.sign_in("admin").await;
+    portal
+}
+
+async fn start_signed_out(tweak: impl FnOnce(&mut PortalConfig)) -> Portal {
     let data = tempfile::tempdir().expect("temp dir");
     let mut config = test_config(&data);
     tweak(&mut config);
     try_start(config, data).await.expect("portal starts")
 }
 
+/// The `portal_session=…` pair of a response's Set-Cookie, if it sets one.
+fn session_cookie(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("portal_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
 impl Portal {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.portal.url())
+    }
+
+    /// This portal's origin, as a browser sends it on a form post or fetch.
+    fn origin(&self) -> String {
+        self.portal.url().to_owned()
+    }
+
+    fn cookie(&self) -> Option<String> {
+        self.cookie.lock().expect("lock").clone()
+    }
+
+    fn set_cookie(&self, cookie: Option<String>) {
+        *self.cookie.lock().expect("lock") = cookie;
+    }
+
+    /// Posts the sign-in form with `cookie` (a session the browser already had); returns the
+    /// status, the redirect target and the new session cookie.
+    async fn post_login(
+        &self,
+        login: &str,
+        password: &str,
+        cookie: Option<&str>,
+    ) -> (StatusCode, Option<String>, Option<String>, String) {
+        let mut request = self
+            .http
+            .post(self.url("/login"))
+            .header("origin", self.origin())
+            .form(&[("login", login), ("password", password), ("next", "/users")]);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.expect("sign-in answers");
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let cookie = session_cookie(response.headers());
+        (
+            status,
+            location,
+            cookie,
+            response.text().await.expect("body"),
+        )
+    }
+
+    /// Signs in as a demo account; the helpers use its session from now on.
+    async fn sign_in(&self, login: &str) {
+        let (status, location, cookie, body) = self.post_login(login, DEMO_PASSWORD, None).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "sign-in as {login}: {body}");
+        assert_eq!(location.as_deref(), Some("/users"));
+        self.set_cookie(Some(cookie.expect("a session cookie")));
+    }
+
+    /// A POST as the page would send it: this portal's Origin and the current session.
+    fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.with_session(
+            self.http
+                .post(self.url(path))
+                .header("origin", self.origin()),
+        )
+    }
+
+    fn with_session(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self.cookie() {
+            Some(cookie) => request.header("cookie", cookie),
+            None => request,
+        }
+    }
+
     fn emulator(&self) -> &RunningEmulator {
         self.portal.emulator().expect("embedded emulator")
     }
@@ -82,8 +180,7 @@ impl Portal {
         body: Value,
     ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
         let response = self
-            .http
-            .post(format!("{}/api/{name}", self.portal.url()))
+            .post(&format!("/api/{name}"))
             .json(&body)
             .send()
             .await
@@ -95,10 +192,11 @@ impl Portal {
         (status, headers, value)
     }
 
+    /// The profile `get_user` returns (its `profile` member).
     async fn get_user(&self, user: &str) -> Value {
-        let (status, _, profile) = self.call("get_user", json!({ "user": user })).await;
-        assert_eq!(status, StatusCode::OK, "{profile}");
-        profile
+        let (status, _, view) = self.call("get_user", json!({ "user": user })).await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        view["profile"].clone()
     }
 
     /// Saves `edits` over the values `loaded` (a profile from `get_user`).
@@ -128,8 +226,7 @@ impl Portal {
 
     async fn page(&self, path: &str) -> (StatusCode, String) {
         let response = self
-            .http
-            .get(format!("{}{path}", self.portal.url()))
+            .with_session(self.http.get(self.url(path)))
             .header("accept", "text/html")
             .send()
             .await
@@ -546,7 +643,39 @@ async fn start_on(emulator: &RunningEmulator, secret: &str) -> Result<Portal, St
         endpoint_credentials: Some(("test".into(), secret.into())),
         ..test_config(&data)
     };
-    try_start(config, data).await
+    let portal = try_start(config, data).await?;
+    // No demo accounts outside the embedded directory: add an admin the way an operator would.
+    assert!(
+        portal
+            .portal
+            .accounts()
+            .find_by_login("admin")
+            .await
+            .expect("db")
+            .is_none(),
+        "no demo accounts against a real directory"
+    );
+    add_account(&portal, "it-admin", "admin", None).await;
+    let (status, _, cookie, _) = portal.post_login("it-admin", DEMO_PASSWORD, None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    portal.set_cookie(cookie);
+    Ok(portal)
+}
+
+/// Adds an account with the demo password.
+async fn add_account(portal: &Portal, login: &str, role: &str, user: Option<&str>) {
+    let hash = workmail_portal::auth::password::hash_password(DEMO_PASSWORD).expect("hash");
+    portal
+        .portal
+        .accounts()
+        .add(workmail_portal::store::NewAccount {
+            login: login.to_owned(),
+            password_hash: hash,
+            roles: vec![role.to_owned()],
+            workmail_user: user.map(str::to_owned),
+        })
+        .await
+        .expect("account added");
 }
 
 #[tokio::test]
@@ -625,7 +754,11 @@ async fn an_unreachable_endpoint_stops_start_up_naming_the_setting() {
 
 /// The form's fields as the browser would post them: every input with its current value.
 fn form_fields(html: &str) -> Vec<(String, String)> {
-    let form = &html[html.find("<form").expect("form")..html.find("</form>").expect("form end")];
+    // The edit form (the header has the sign-out form too).
+    let class = html.find("class=\"user-editor\"").expect("edit form");
+    let start = html[..class].rfind("<form").expect("form tag");
+    let end = start + html[start..].find("</form>").expect("form end");
+    let form = &html[start..end];
     let mut pairs = Vec::new();
     for input in form.split("<input").skip(1) {
         let tag = &input[..input.find('>').expect("tag end")];
@@ -679,8 +812,7 @@ impl Portal {
         pairs: &[(String, String)],
     ) -> (StatusCode, Option<String>, String) {
         let response = self
-            .http
-            .post(format!("{}{path}", self.portal.url()))
+            .post(path)
             .header("accept", "text/html")
             .form(pairs)
             .send()
@@ -798,30 +930,32 @@ async fn writes_from_another_site_are_refused() {
     let values = loaded["values"].clone();
     let mut edited = values.clone();
     edited["JobTitle"] = json!("Forged");
-    let response = portal
-        .http
-        .post(format!("{}/api/update_user", portal.portal.url()))
-        .header("origin", "https://evil.example")
-        .json(&json!({ "request": {
-            "user_id": JANE, "loaded": values, "edited": edited, "version": version_of(&values),
-        }}))
-        .send()
-        .await
-        .expect("answer");
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let body = json!({ "request": {
+        "user_id": JANE, "loaded": values, "edited": edited, "version": version_of(&values),
+    }});
+    let cookie = portal.cookie().expect("signed in");
+    // Another site's page, and a request with no Origin at all: both refused, even with the
+    // admin's session cookie.
+    for origin in [Some("https://evil.example"), Some("null"), None] {
+        let mut request = portal
+            .http
+            .post(portal.url("/api/update_user"))
+            .header("cookie", &cookie)
+            .json(&body);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        let response = request.send().await.expect("answer");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{origin:?}");
+    }
     assert_eq!(
         portal.get_user(JANE).await["values"]["JobTitle"],
         "Software Engineer"
     );
     // The same request from the portal's own pages goes through.
-    let own = portal.portal.url().replace("http://", "");
     let response = portal
-        .http
-        .post(format!("{}/api/update_user", portal.portal.url()))
-        .header("origin", format!("http://{own}"))
-        .json(&json!({ "request": {
-            "user_id": JANE, "loaded": values, "edited": edited, "version": version_of(&values),
-        }}))
+        .post("/api/update_user")
+        .json(&body)
         .send()
         .await
         .expect("answer");
@@ -836,8 +970,7 @@ async fn the_users_page_opens_a_user_by_name() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("name=\"user\""));
     let response = portal
-        .http
-        .get(format!("{}/users?user=jane.doe", portal.portal.url()))
+        .with_session(portal.http.get(portal.url("/users?user=jane.doe")))
         .header("accept", "text/html")
         .send()
         .await
@@ -851,4 +984,723 @@ async fn the_users_page_opens_a_user_by_name() {
         Some("/users/jane.doe")
     );
     portal.stop().await;
+}
+
+// ---- Sign-in, sessions and role-aware field gating.
+
+impl Portal {
+    /// What the emulator holds for `user` now, read with another WorkMail client.
+    async fn directory_value(&self, user: &str, field: &str) -> String {
+        let client = self.other_client().await;
+        let user = client
+            .describe_user()
+            .organization_id(workmail_emulator::DEMO_ORGANIZATION_ID)
+            .user_id(user)
+            .send()
+            .await
+            .expect("DescribeUser");
+        let value = match field {
+            "JobTitle" => user.job_title(),
+            "Telephone" => user.telephone(),
+            "City" => user.city(),
+            "Role" => user.user_role().map(|r| r.as_str()),
+            other => panic!("field {other} not handled"),
+        };
+        value.unwrap_or_default().to_owned()
+    }
+
+    /// Calls `update_user` for `user` with `edits`, using `cookie` and `origin` as given.
+    async fn forge_save(
+        &self,
+        cookie: Option<&str>,
+        origin: Option<&str>,
+        user: &str,
+        loaded: &Value,
+        edits: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let mut edited = loaded.clone();
+        for (field, value) in edits {
+            edited[*field] = json!(value);
+        }
+        let mut request = self.http.post(self.url("/api/update_user")).json(&json!({
+            "request": {
+                "user_id": user,
+                "loaded": loaded,
+                "edited": edited,
+                "version": version_of(loaded),
+            }
+        }));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        let response = request.send().await.expect("answer");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}
+
+/// Jane's values as an admin loads them (complete).
+async fn jane_values(portal: &Portal) -> Value {
+    portal.get_user(JANE).await["values"].clone()
+}
+
+#[tokio::test]
+async fn a_failed_sign_in_says_only_that_it_failed() {
+    let portal = start_signed_out(|_| {}).await;
+    let (status, _, cookie, unknown) = portal.post_login("nobody", "whatever-pw", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(cookie.is_none(), "no session for a failed sign-in");
+    let (status, _, _, wrong) = portal.post_login("admin", "wrong-password", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    for body in [&unknown, &wrong] {
+        assert!(body.contains("Sign-in failed."), "{body}");
+        assert!(!body.contains("password is wrong") && !body.contains("no account"));
+    }
+    // A disabled account fails the same way, even with the right password.
+    portal
+        .portal
+        .accounts()
+        .set_enabled("hr", false)
+        .await
+        .expect("disable");
+    let (status, _, _, body) = portal.post_login("hr", DEMO_PASSWORD, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("Sign-in failed."));
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_rate_limited_per_account() {
+    let portal = start_signed_out(|_| {}).await;
+    for _ in 0..5 {
+        let (status, _, _, _) = portal.post_login("helpdesk", "guess-123", None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // Locked: even the right password is not checked now.
+    let (status, _, cookie, body) = portal.post_login("helpdesk", DEMO_PASSWORD, None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(cookie.is_none());
+    assert!(body.contains("Too many failed sign-in attempts"));
+    // Other accounts are not locked by it.
+    portal.sign_in("hr").await;
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn every_page_and_server_function_needs_a_session() {
+    let portal = start_signed_out(|_| {}).await;
+    let before = portal.directory_value(JANE, "JobTitle").await;
+    // A page: to the sign-in page, and back afterwards.
+    let (status, _) = portal.page("/users/jane.doe?saved=City").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let response = portal
+        .http
+        .get(portal.url("/users/jane.doe?saved=City"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some("/login?next=/users/jane.doe%3Fsaved%3DCity")
+    );
+    for path in ["/", "/users", "/me", "/no/such/page"] {
+        let (status, _) = portal.page(path).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
+    }
+    // The sign-in page and static files are open.
+    let (status, html) = portal.page("/login").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("name=\"password\""));
+    assert!(!html.contains("Sign out"));
+    // Server functions: 401, nothing read or written.
+    let (status, _, error) = portal.call("get_user", json!({ "user": JANE })).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error["kind"], "Unauthenticated");
+    assert!(!error.to_string().contains("Engineer"));
+    let loaded = json!({ "JobTitle": before });
+    let (status, _) = portal
+        .forge_save(
+            None,
+            Some(&portal.origin()),
+            JANE,
+            &loaded,
+            &[("JobTitle", "No Session")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The form post without JavaScript goes to the sign-in page too.
+    let (status, location, _) = portal
+        .post_form("/users/jane.doe", &[("version".into(), "x".into())])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/login?next=/users/jane.doe"));
+    assert_eq!(portal.directory_value(JANE, "JobTitle").await, before);
+
+    // After signing in, the way back leads where the person was.
+    let (status, location, _, _) = portal.post_login("admin", DEMO_PASSWORD, None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/users"));
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_redirects_to_next_on_this_site_only() {
+    let portal = start_signed_out(|_| {}).await;
+    for (next, want) in [
+        ("/users/jane.doe", "/users/jane.doe"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+    ] {
+        let response = portal
+            .http
+            .post(portal.url("/login"))
+            .header("origin", portal.origin())
+            .form(&[
+                ("login", "admin"),
+                ("password", DEMO_PASSWORD),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok()),
+            Some(want),
+            "{next}"
+        );
+    }
+    // Sign-in itself needs this portal's Origin.
+    let response = portal
+        .http
+        .post(portal.url("/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("login", "admin"), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_same_site() {
+    let portal = start_signed_out(|_| {}).await;
+    let response = portal
+        .http
+        .post(portal.url("/login"))
+        .header("origin", portal.origin())
+        .form(&[("login", "admin"), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .expect("answer");
+    let set_cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("a cookie")
+        .to_owned();
+    assert!(set_cookie.starts_with("portal_session="), "{set_cookie}");
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(!set_cookie.contains("Secure"), "plain http: {set_cookie}");
+    portal.stop().await;
+
+    let portal =
+        start_signed_out(|c| c.public_url = Some("https://portal.example.com".into())).await;
+    let response = portal
+        .http
+        .post(portal.url("/login"))
+        .header("origin", "https://portal.example.com")
+        .form(&[("login", "admin"), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let set_cookie = session_cookie_header(&response);
+    assert!(set_cookie.contains("Secure"), "{set_cookie}");
+    portal.stop().await;
+}
+
+fn session_cookie_header(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_employee_cannot_save_a_field_it_may_not_edit() {
+    let portal = start().await;
+    let full = jane_values(&portal).await;
+    portal.sign_in("employee").await;
+    let cookie = portal.cookie();
+    let origin = portal.origin();
+
+    // What the employee's page gets: no Role, no address-list flag.
+    let own = portal.get_user(JANE).await;
+    assert!(own["values"].get("Role").is_none(), "{own}");
+    assert!(
+        own["values"].get("HiddenFromGlobalAddressList").is_none(),
+        "{own}"
+    );
+    assert_eq!(own["values"]["JobTitle"], full["JobTitle"]);
+
+    // A forged call changing a read-only field, a hidden one, or one of them alongside an
+    // allowed one: 403 naming the field, and nothing written.
+    for edits in [
+        vec![("JobTitle", "Chief Everything")],
+        vec![("Role", "REMOTE_USER")],
+        vec![
+            ("Telephone", "+1 555 0000"),
+            ("JobTitle", "Chief Everything"),
+        ],
+    ] {
+        let (status, error) = portal
+            .forge_save(
+                cookie.as_deref(),
+                Some(&origin),
+                JANE,
+                &own["values"],
+                &edits,
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{edits:?}: {error}");
+        assert_eq!(error["kind"], "Forbidden");
+        let field = edits.last().expect("edit").0;
+        assert_eq!(error["field_errors"][0]["field"], field, "{error}");
+    }
+    // Even sending the admin's full values as "loaded" (Role included) changes nothing.
+    let (status, _) = portal
+        .forge_save(
+            cookie.as_deref(),
+            Some(&origin),
+            JANE,
+            &full,
+            &[("Role", "REMOTE_USER")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        portal.directory_value(JANE, "JobTitle").await,
+        "Software Engineer"
+    );
+    assert_eq!(portal.directory_value(JANE, "Role").await, "USER");
+    assert_eq!(
+        portal.directory_value(JANE, "Telephone").await,
+        full["Telephone"].as_str().expect("telephone")
+    );
+
+    // What the policy allows goes through.
+    let (status, outcome) = portal
+        .forge_save(
+            cookie.as_deref(),
+            Some(&origin),
+            JANE,
+            &own["values"],
+            &[("Telephone", "+1 555 0101")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    assert!(outcome["profile"]["values"].get("Role").is_none());
+    assert_eq!(
+        portal.directory_value(JANE, "Telephone").await,
+        "+1 555 0101"
+    );
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn an_employee_cannot_read_or_save_another_user() {
+    let portal = start().await;
+    let sam = portal.get_user("sam.contractor").await["values"].clone();
+    portal.sign_in("employee").await;
+    let (status, _, error) = portal
+        .call("get_user", json!({ "user": "sam.contractor" }))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(error.get("profile").is_none());
+    assert!(!error.to_string().contains("sam"), "no data: {error}");
+    let (status, html) = portal.page("/users/sam.contractor").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!html.contains("Contractor"));
+
+    let (status, _) = portal
+        .forge_save(
+            portal.cookie().as_deref(),
+            Some(&portal.origin()),
+            "sam.contractor",
+            &sam,
+            &[("City", "Hijacked")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        portal.directory_value("sam.contractor", "City").await,
+        sam["City"].as_str().unwrap_or_default()
+    );
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn a_forged_origin_is_refused_even_with_a_valid_session() {
+    let portal = start().await;
+    portal.sign_in("employee").await;
+    let own = portal.get_user(JANE).await["values"].clone();
+    for origin in [Some("https://evil.example"), None] {
+        let (status, _) = portal
+            .forge_save(
+                portal.cookie().as_deref(),
+                origin,
+                JANE,
+                &own,
+                &[("City", "Forged")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{origin:?}");
+    }
+    // Sign-out from another site is refused too (it would end the person's session).
+    let response = portal
+        .http
+        .post(portal.url("/logout"))
+        .header("origin", "https://evil.example")
+        .header("cookie", portal.cookie().expect("cookie"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_ne!(portal.directory_value(JANE, "City").await, "Forged");
+    // The session still works.
+    assert_eq!(portal.get_user(JANE).await["values"]["City"], own["City"]);
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn an_idle_session_expires_and_a_long_one_ends() {
+    let portal = start_with(|c| {
+        c.session_idle_timeout = Duration::from_secs(2);
+        c.session_lifetime = Duration::from_secs(4);
+    })
+    .await;
+    let loaded = jane_values(&portal).await;
+    let cookie = portal.cookie();
+    // Idle for longer than the timeout.
+    tokio::time::sleep(Duration::from_millis(2600)).await;
+    let (status, error) = portal
+        .forge_save(
+            cookie.as_deref(),
+            Some(&portal.origin()),
+            JANE,
+            &loaded,
+            &[("JobTitle", "Expired")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{error}");
+    let (status, _) = portal.page("/users/jane.doe").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // Active all the time: activity keeps it past the idle timeout, but not past the lifetime.
+    portal.sign_in("admin").await;
+    for second in 1..=5 {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let (status, _, _) = portal.call("get_user", json!({ "user": JANE })).await;
+        // At 2 s the idle timeout has passed since sign-in: only the refresh keeps it alive.
+        // (Seconds 3 and 4 straddle the 4 s lifetime, counted in whole seconds.)
+        match second {
+            1 | 2 => assert_eq!(status, StatusCode::OK, "after {second} s of activity"),
+            5 => assert_eq!(status, StatusCode::UNAUTHORIZED, "past the lifetime"),
+            _ => {}
+        }
+    }
+    let (status, _) = portal
+        .forge_save(
+            portal.cookie().as_deref(),
+            Some(&portal.origin()),
+            JANE,
+            &loaded,
+            &[("JobTitle", "Too Long")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        portal.directory_value(JANE, "JobTitle").await,
+        "Software Engineer"
+    );
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn a_session_is_worthless_after_sign_out() {
+    let portal = start().await;
+    let loaded = jane_values(&portal).await;
+    let captured = portal.cookie();
+    let response = portal.post("/logout").send().await.expect("answer");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some("/login")
+    );
+    let (status, _) = portal
+        .forge_save(
+            captured.as_deref(),
+            Some(&portal.origin()),
+            JANE,
+            &loaded,
+            &[("JobTitle", "After Sign-out")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        portal.directory_value(JANE, "JobTitle").await,
+        "Software Engineer"
+    );
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn a_session_id_captured_before_sign_in_is_worthless_after_it() {
+    let portal = start().await;
+    let loaded = jane_values(&portal).await;
+    let origin = portal.origin();
+
+    // The attacker plants their own (employee) session in the victim's browser; the victim
+    // then signs in as admin with it.
+    portal.sign_in("employee").await;
+    let planted = portal.cookie().expect("employee session");
+    let (status, _, fresh, _) = portal
+        .post_login("admin", DEMO_PASSWORD, Some(&planted))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let fresh = fresh.expect("a new session cookie");
+    assert_ne!(fresh, planted, "the session id is cycled at sign-in");
+
+    // The planted id is gone: it grants neither admin nor employee rights.
+    let (status, _) = portal
+        .forge_save(
+            Some(&planted),
+            Some(&origin),
+            JANE,
+            &loaded,
+            &[("JobTitle", "Fixated")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        portal.directory_value(JANE, "JobTitle").await,
+        "Software Engineer"
+    );
+
+    // A made-up id sent before sign-in is not adopted either.
+    let made_up = "portal_session=AAAAAAAAAAAAAAAAAAAAAA";
+    let (status, _, fresh2, _) = portal
+        .post_login("admin", DEMO_PASSWORD, Some(made_up))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_ne!(fresh2.as_deref(), Some(made_up));
+    let (status, _) = portal
+        .forge_save(
+            Some(made_up),
+            Some(&origin),
+            JANE,
+            &loaded,
+            &[("JobTitle", "Made Up")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // The victim's new session is the admin's.
+    let (status, _) = portal
+        .forge_save(
+            Some(&fresh),
+            Some(&origin),
+            JANE,
+            &loaded,
+            &[("JobTitle", "Victim Saved")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn hr_cannot_change_role_and_helpdesk_changes_nothing() {
+    let portal = start().await;
+    let full = jane_values(&portal).await;
+
+    portal.sign_in("hr").await;
+    let shown = portal.get_user(JANE).await["values"].clone();
+    assert_eq!(shown["Role"], "USER", "hr reads the role");
+    let (status, error) = portal
+        .forge_save(
+            portal.cookie().as_deref(),
+            Some(&portal.origin()),
+            JANE,
+            &shown,
+            &[("Role", "REMOTE_USER")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(error["field_errors"][0]["field"], "Role");
+    let (status, _) = portal
+        .forge_save(
+            portal.cookie().as_deref(),
+            Some(&portal.origin()),
+            JANE,
+            &shown,
+            &[("JobTitle", "HR Set")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(portal.directory_value(JANE, "Role").await, "USER");
+
+    portal.sign_in("helpdesk").await;
+    let shown = portal.get_user(JANE).await["values"].clone();
+    assert_eq!(shown["Role"], full["Role"]);
+    let (status, _) = portal
+        .forge_save(
+            portal.cookie().as_deref(),
+            Some(&portal.origin()),
+            JANE,
+            &shown,
+            &[("City", "Helpdesk Set")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_ne!(portal.directory_value(JANE, "City").await, "Helpdesk Set");
+    // Its page has no Save button and no editable input.
+    let (_, html) = portal.page("/users/jane.doe").await;
+    assert!(!html.contains("Save changes"));
+    assert!(!html.contains("name=\"City\""));
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn the_edit_page_renders_exactly_what_the_role_may_do() {
+    let portal = start().await;
+    let inputs = |html: &str| -> Vec<String> {
+        let class = html.find("class=\"user-editor\"").expect("edit form");
+        let start = html[..class].rfind("<form").expect("form");
+        let form = &html[start..start + html[start..].find("</form>").expect("end")];
+        let mut names: Vec<String> = form
+            .split(" name=\"")
+            .skip(1)
+            .map(|rest| rest[..rest.find('"').expect("quote")].to_owned())
+            .filter(|n| !n.starts_with("loaded.") && n != "version")
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    };
+    let (_, html) = portal.page("/users/jane.doe").await;
+    assert_eq!(inputs(&html).len(), 15, "admin edits every field");
+
+    portal.sign_in("hr").await;
+    let (_, html) = portal.page("/users/jane.doe").await;
+    let hr = inputs(&html);
+    assert_eq!(hr.len(), 13);
+    assert!(
+        !hr.contains(&"Role".to_owned()) && !hr.contains(&"HiddenFromGlobalAddressList".to_owned())
+    );
+
+    portal.sign_in("employee").await;
+    let (status, html) = portal.page("/me").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        inputs(&html),
+        [
+            "City",
+            "Country",
+            "Initials",
+            "Street",
+            "Telephone",
+            "ZipCode"
+        ]
+    );
+    assert!(
+        !html.contains("field-Role"),
+        "Role is hidden from employees"
+    );
+    assert!(
+        !html.contains(">Users<"),
+        "no user search in an employee's navigation"
+    );
+    // The no-JS save of /me.
+    let (_, html) = portal.page("/me").await;
+    let form = with_value(form_fields(&html), "Telephone", "+1 555 0177");
+    let (status, location, _) = portal.post_form("/me", &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/me?saved=Telephone"));
+    assert_eq!(
+        portal.directory_value(JANE, "Telephone").await,
+        "+1 555 0177"
+    );
+    // `/users` sends an employee to its own profile.
+    let (status, _) = portal.page("/users").await;
+    assert_eq!(status, StatusCode::FOUND);
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn a_policy_file_replaces_the_defaults_and_a_bad_one_stops_start_up() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let path = data.path().join("policy.toml");
+    std::fs::write(
+        &path,
+        "[[roles.admin]]\nscope = \"all\"\nread = [\"*\"]\nedit = [\"Office\"]\n",
+    )
+    .expect("write");
+    let portal = start_with(|c| c.policy_file = Some(path.clone())).await;
+    let loaded = jane_values(&portal).await;
+    let (status, error) = portal
+        .save(JANE, &json!({ "values": loaded }), &[("JobTitle", "X")])
+        .await
+        .into_pair();
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    portal.stop().await;
+
+    std::fs::write(
+        &path,
+        "[[roles.admin]]\nscope = \"all\"\n\nedit = [\"Phone\"]\n",
+    )
+    .expect("write");
+    let other = tempfile::tempdir().expect("temp dir");
+    let config = PortalConfig {
+        policy_file: Some(path.clone()),
+        ..test_config(&other)
+    };
+    let message = try_start(config, other)
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(message.starts_with("PORTAL_POLICY: "), "{message}");
+    assert!(message.contains("line 4"), "{message}");
+}
+
+trait IntoPair {
+    fn into_pair(self) -> (StatusCode, Value);
+}
+
+impl IntoPair for (StatusCode, reqwest::header::HeaderMap, Value) {
+    fn into_pair(self) -> (StatusCode, Value) {
+        (self.0, self.2)
+    }
 }

@@ -3,7 +3,7 @@
 //! Raw directory or SDK messages never go in here; they are logged on the server with the
 //! directory's request id, which is passed along as `reference` so support can find them.
 
-use crate::domain::{Conflict, FieldError, FieldValues};
+use crate::domain::{Conflict, Field, FieldError, FieldProblem, FieldValues};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -40,6 +40,10 @@ pub enum ErrorKind {
     Unreachable,
     /// A malformed request to the portal.
     BadRequest,
+    /// No valid session: the person needs to sign in (again).
+    Unauthenticated,
+    /// The account's role may not do this; see `field_errors` for the field.
+    Forbidden,
     /// The browser could not reach the portal.
     Network,
     /// Anything else; details are in the server log.
@@ -51,6 +55,8 @@ impl ErrorKind {
     pub const fn status(self) -> u16 {
         match self {
             ErrorKind::NotFound => 404,
+            ErrorKind::Unauthenticated => 401,
+            ErrorKind::Forbidden => 403,
             ErrorKind::Invalid | ErrorKind::Rejected | ErrorKind::BadRequest => 400,
             ErrorKind::Conflict | ErrorKind::EntityState => 409,
             ErrorKind::Unsupported => 422,
@@ -127,6 +133,10 @@ impl ErrorKind {
             ErrorKind::BadRequest => {
                 "The portal couldn't read this request. Reload the page and try again."
             }
+            ErrorKind::Unauthenticated => {
+                "Your session has ended. Sign in again; your input is still in the form."
+            }
+            ErrorKind::Forbidden => "Your role doesn't allow this change. Nothing was saved.",
             ErrorKind::Network => {
                 "Your browser couldn't reach the portal. Check your connection and try again; \
                  your input is still in the form."
@@ -185,6 +195,21 @@ impl ApiError {
             conflicts,
             current: Some(current),
             ..Self::new(ErrorKind::Conflict)
+        }
+    }
+
+    /// A change the account may not make: names the first forbidden field.
+    pub fn forbidden(field: Field) -> Self {
+        Self {
+            message: format!(
+                "Your role doesn't allow changing {}. Nothing was saved.",
+                field.label()
+            ),
+            field_errors: vec![FieldError {
+                field,
+                problem: FieldProblem::NotAllowed,
+            }],
+            ..Self::new(ErrorKind::Forbidden)
         }
     }
 
@@ -252,6 +277,8 @@ mod tests {
             ErrorKind::Timeout,
             ErrorKind::Unreachable,
             ErrorKind::BadRequest,
+            ErrorKind::Unauthenticated,
+            ErrorKind::Forbidden,
             ErrorKind::Network,
             ErrorKind::Internal,
         ] {

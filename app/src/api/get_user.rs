@@ -1,16 +1,22 @@
-//! `get_user`: one user, for the edit page.
+//! `get_user`: one user, for the edit page, as far as the signed-in account may see it.
 
-use super::ApiError;
-use crate::domain::UserProfile;
+use super::{ApiError, UserView};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-/// Reads the user with this id, user name or email address.
+/// Reads the user with this id, user name or email address. A user outside the account's
+/// scope is not found; hidden attributes are left out.
 #[server(prefix = "/api", endpoint = "get_user", input = Json)]
-pub async fn get_user(user: String) -> Result<UserProfile, ApiError> {
+pub async fn get_user(user: String) -> Result<UserView, ApiError> {
     let result = async {
+        let principal = super::principal()?;
+        let policy = super::policy()?;
         let directory = super::directory()?;
-        crate::editing::load_user(&*directory, &user).await
+        let gate = crate::editing::Gate {
+            policy: &policy,
+            principal: &principal,
+        };
+        crate::editing::load_user(&*directory, gate, &user).await
     };
     super::with_status(result.await)
 }

@@ -8,7 +8,16 @@ pub use error::{ApiError, ErrorKind};
 pub use get_user::{GetUser, get_user};
 pub use update_user::{UpdateUser, update_user};
 
-use crate::domain::{Field, FieldValues, SavePlan, UserProfile};
+use crate::domain::{Field, FieldValues, SavePlan, UserAccess, UserProfile};
+
+/// One user as the signed-in account may see it, with what it may do to each attribute.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    /// The user, hidden attributes removed.
+    pub profile: UserProfile,
+    /// Hidden / read / edit for every attribute, from the policy for (account, user).
+    pub access: UserAccess,
+}
 use serde::{Deserialize, Serialize};
 
 /// A save as the edit form submits it.
@@ -92,6 +101,29 @@ pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
 pub fn directory() -> Result<crate::ports::DirectoryHandle, ApiError> {
     leptos::prelude::use_context::<crate::ports::DirectoryHandle>().ok_or_else(|| {
         tracing::error!("no Directory in the Leptos context: the server wiring is incomplete");
+        ApiError::new(ErrorKind::Internal)
+    })
+}
+
+/// The signed-in account of this request (the server's session layer puts it in the request).
+#[cfg(feature = "ssr")]
+#[expect(
+    clippy::result_large_err,
+    reason = "ApiError is what every server function returns"
+)]
+pub fn principal() -> Result<crate::domain::Principal, ApiError> {
+    crate::session::current_principal().ok_or_else(|| ApiError::new(ErrorKind::Unauthenticated))
+}
+
+/// The field policy, from the Leptos context.
+#[cfg(feature = "ssr")]
+#[expect(
+    clippy::result_large_err,
+    reason = "ApiError is what every server function returns"
+)]
+pub fn policy() -> Result<crate::ports::PolicyHandle, ApiError> {
+    leptos::prelude::use_context::<crate::ports::PolicyHandle>().ok_or_else(|| {
+        tracing::error!("no Policy in the Leptos context: the server wiring is incomplete");
         ApiError::new(ErrorKind::Internal)
     })
 }

@@ -5,12 +5,19 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 /// Saves the person's edits. The server derives the change set from `loaded` and `edited`
-/// itself; see [`crate::editing::save_user`] for the rules.
+/// itself and checks every changed field against the policy for this account and this user;
+/// see [`crate::editing::save_user`] for the rules.
 #[server(prefix = "/api", endpoint = "update_user", input = Json)]
 pub async fn update_user(request: SaveRequest) -> Result<SaveOutcome, ApiError> {
     let result = async {
+        let principal = super::principal()?;
+        let policy = super::policy()?;
         let directory = super::directory()?;
-        crate::editing::save_user(&*directory, &request).await
+        let gate = crate::editing::Gate {
+            policy: &policy,
+            principal: &principal,
+        };
+        crate::editing::save_user(&*directory, gate, &request).await
     };
     super::with_status(result.await)
 }

@@ -11,6 +11,8 @@ pub fn ErrorBanner(error: ApiError) -> impl IntoView {
         ErrorKind::Invalid => "Some values need fixing",
         ErrorKind::Conflict => "Someone else changed this user",
         ErrorKind::NotFound => "User not found",
+        ErrorKind::Unauthenticated => "Signed out",
+        ErrorKind::Forbidden => "Not allowed",
         kind if kind.is_transient() => "Not saved: try again",
         _ => "Something went wrong",
     };
@@ -56,6 +58,17 @@ pub fn ErrorBanner(error: ApiError) -> impl IntoView {
             .collect::<Vec<_>>();
         view! { <ul class="conflicts">{items}</ul> }
     });
+    // After an expired session: sign in in another tab keeps this page and its input.
+    let sign_in = (error.kind == ErrorKind::Unauthenticated).then(|| {
+        view! {
+            <p>
+                <a href=crate::session::LOGIN_PATH target="_blank" rel="noopener">
+                    "Sign in again (opens a new tab)"
+                </a>
+                ", then save again here."
+            </p>
+        }
+    });
     let reference = error.reference.clone().map(|r| {
         view! {
             <p class="reference">"Reference for support: " <code>{r}</code></p>
@@ -67,6 +80,7 @@ pub fn ErrorBanner(error: ApiError) -> impl IntoView {
             <p>{error.message.clone()}</p>
             {(!field_links.is_empty()).then(|| view! { <ul>{field_links}</ul> })}
             {conflict_fields}
+            {sign_in}
             {reference}
         </div>
     }

@@ -6,6 +6,6 @@ mod user_editor;
 mod user_facts;
 
 pub use error_banner::ErrorBanner;
-pub use text_field::TextField;
+pub use text_field::{ReadOnlyField, TextField};
 pub use user_editor::{EditorState, LOADED_PREFIX, Notice, UserEditor, VERSION_INPUT};
 pub use user_facts::UserFacts;

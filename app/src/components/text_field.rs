@@ -91,3 +91,24 @@ pub fn TextField(
         </div>
     }
 }
+
+/// A text attribute the account may read but not change: a read-only input with no `name`, so
+/// it is never posted.
+#[component]
+pub fn ReadOnlyField(field: Field, loaded: RwSignal<FieldValues>) -> impl IntoView {
+    let id = format!("field-{}", field.api_name());
+    let initial = loaded.with_untracked(|v| v.get(field).to_owned());
+    view! {
+        <div class="field readonly">
+            <label for=id.clone()>{field.label()}</label>
+            <input
+                type="text"
+                id=id
+                value=initial
+                prop:value=move || loaded.with(|v| v.get(field).to_owned())
+                readonly
+                data-field=field.api_name()
+            />
+        </div>
+    }
+}

@@ -5,11 +5,11 @@
 //! function without leaving the page.
 
 use super::error_banner::ErrorBanner;
-use super::text_field::TextField;
+use super::text_field::{ReadOnlyField, TextField};
 use crate::api::{ApiError, ErrorKind, SaveRequest, update_user};
 use crate::domain::{
-    Field, FieldValues, UserRole, derive_changes, flag_text, rebase, role_label, validate_changes,
-    version_of,
+    Access, Field, FieldValues, UserAccess, UserRole, derive_changes, flag_text, rebase,
+    role_label, validate_changes, version_of,
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -89,9 +89,16 @@ fn labels(fields: &[Field]) -> String {
 }
 
 /// The edit form of one user. `user` is the id the page was opened with, `action` the URL a
-/// form post without JavaScript goes to.
+/// form post without JavaScript goes to, `access` what the signed-in account may do with each
+/// field (from the same policy the server enforces): hidden fields are not rendered at all,
+/// read-only ones are shown without a `name`, and without an editable field there is no Save.
 #[island]
-pub fn UserEditor(user: String, action: String, state: EditorState) -> impl IntoView {
+pub fn UserEditor(
+    user: String,
+    action: String,
+    state: EditorState,
+    access: UserAccess,
+) -> impl IntoView {
     let loaded = RwSignal::new(state.loaded);
     let edited = RwSignal::new(state.edited);
     let error = RwSignal::new(state.error);
@@ -166,8 +173,10 @@ pub fn UserEditor(user: String, action: String, state: EditorState) -> impl Into
         notice.set(None);
     };
 
+    let can_save = !access.editable_fields().is_empty();
     let loaded_inputs = Field::ALL
         .into_iter()
+        .filter(|&field| access.field(field) > Access::Hidden)
         .map(|field| {
             view! {
                 <input
@@ -182,9 +191,59 @@ pub fn UserEditor(user: String, action: String, state: EditorState) -> impl Into
     let text_fields = |fields: &[Field]| {
         fields
             .iter()
-            .map(|&field| view! { <TextField field loaded edited conflicts /> })
+            .map(|&field| match access.field(field) {
+                Access::Edit => view! { <TextField field loaded edited conflicts /> }.into_any(),
+                Access::Read => view! { <ReadOnlyField field loaded /> }.into_any(),
+                Access::Hidden => ().into_any(),
+            })
             .collect::<Vec<_>>()
     };
+    // A group of fields is shown when any of its fields is.
+    let group = |legend: &'static str, fields: &[Field]| {
+        fields
+            .iter()
+            .any(|&f| access.field(f) > Access::Hidden)
+            .then(|| {
+                view! {
+                    <fieldset>
+                        <legend>{legend}</legend>
+                        {text_fields(fields)}
+                    </fieldset>
+                }
+            })
+    };
+    let role_access = access.field(Field::Role);
+    let flag_access = access.field(Field::HiddenFromGlobalAddressList);
+    let mail_settings = (role_access > Access::Hidden || flag_access > Access::Hidden).then(|| {
+        view! {
+            <fieldset>
+                <legend>"Mail settings"</legend>
+                {(role_access > Access::Hidden)
+                    .then(|| view! { <RoleField loaded edited role editable=role_access == Access::Edit /> })}
+                {(flag_access > Access::Hidden)
+                    .then(|| view! { <HiddenFlagField loaded edited editable=flag_access == Access::Edit /> })}
+            </fieldset>
+        }
+    });
+    let save_bar = can_save.then(|| {
+        view! {
+            <div class="save-bar">
+                <button type="submit" class="primary" disabled=move || pending.get()>
+                    {move || if pending.get() { "Saving…" } else { "Save changes" }}
+                </button>
+                <button type="reset" class="secondary" on:click=on_reset>
+                    "Reset"
+                </button>
+                <span class="change-count">
+                    {move || match change_count.get() {
+                        0 => String::new(),
+                        1 => "1 unsaved change".to_owned(),
+                        n => format!("{n} unsaved changes"),
+                    }}
+                </span>
+            </div>
+        }
+    });
 
     view! {
         <form
@@ -208,39 +267,14 @@ pub fn UserEditor(user: String, action: String, state: EditorState) -> impl Into
                 {move || error.get().map(|e| view! { <ErrorBanner error=e /> })}
             </div>
 
-            <fieldset>
-                <legend>"Mail settings"</legend>
-                <RoleField loaded edited role />
-                <HiddenFlagField loaded edited />
-            </fieldset>
-            <fieldset>
-                <legend>"Name"</legend>
-                {text_fields(&[Field::DisplayName, Field::FirstName, Field::Initials, Field::LastName])}
-            </fieldset>
-            <fieldset>
-                <legend>"Work"</legend>
-                {text_fields(&[Field::JobTitle, Field::Department, Field::Company, Field::Office])}
-            </fieldset>
-            <fieldset>
-                <legend>"Contact and address"</legend>
-                {text_fields(&[Field::Telephone, Field::Street, Field::City, Field::ZipCode, Field::Country])}
-            </fieldset>
-
-            <div class="save-bar">
-                <button type="submit" class="primary" disabled=move || pending.get()>
-                    {move || if pending.get() { "Saving…" } else { "Save changes" }}
-                </button>
-                <button type="reset" class="secondary" on:click=on_reset>
-                    "Reset"
-                </button>
-                <span class="change-count">
-                    {move || match change_count.get() {
-                        0 => String::new(),
-                        1 => "1 unsaved change".to_owned(),
-                        n => format!("{n} unsaved changes"),
-                    }}
-                </span>
-            </div>
+            {mail_settings}
+            {group("Name", &[Field::DisplayName, Field::FirstName, Field::Initials, Field::LastName])}
+            {group("Work", &[Field::JobTitle, Field::Department, Field::Company, Field::Office])}
+            {group(
+                "Contact and address",
+                &[Field::Telephone, Field::Street, Field::City, Field::ZipCode, Field::Country],
+            )}
+            {save_bar}
         </form>
     }
 }
@@ -252,11 +286,14 @@ fn RoleField(
     loaded: RwSignal<FieldValues>,
     edited: RwSignal<FieldValues>,
     role: Memo<Option<UserRole>>,
+    /// Whether the account may change the role (else it is shown read-only).
+    editable: bool,
 ) -> impl IntoView {
     let id = "field-Role";
     let changed = move || loaded.with(|l| edited.with(|e| !l.same(e, Field::Role)));
     move || {
-        if role.get().is_some_and(UserRole::is_assignable) {
+        let assignable = role.get().is_some_and(UserRole::is_assignable);
+        if editable && assignable {
             let options = UserRole::ASSIGNABLE
                 .into_iter()
                 .map(|r| {
@@ -302,7 +339,13 @@ fn RoleField(
                     <p id=id aria-labelledby="field-Role-label" class="readonly-value">
                         {label}
                     </p>
-                    <p class="hint">"The role of a system user or resource can't be changed."</p>
+                    <p class="hint">
+                        {if assignable {
+                            "Your role can't change this field."
+                        } else {
+                            "The role of a system user or resource can't be changed."
+                        }}
+                    </p>
                 </div>
             }
             .into_any()
@@ -312,12 +355,42 @@ fn RoleField(
 
 /// HiddenFromGlobalAddressList as a checkbox. A hidden `false` before it makes an unchecked
 /// box post `false` (a browser sends nothing for it), so "absent" always means "not in form".
+/// When the account may only read it, the box is disabled and has no `name`.
 #[component]
-fn HiddenFlagField(loaded: RwSignal<FieldValues>, edited: RwSignal<FieldValues>) -> impl IntoView {
+fn HiddenFlagField(
+    loaded: RwSignal<FieldValues>,
+    edited: RwSignal<FieldValues>,
+    editable: bool,
+) -> impl IntoView {
     let field = Field::HiddenFromGlobalAddressList;
     let id = "field-HiddenFromGlobalAddressList";
     let initial = edited.with_untracked(|e| e.flag(field));
     let changed = move || loaded.with(|l| edited.with(|e| !l.same(e, field)));
+    let hint = view! {
+        <label for=id>
+            {field.label()}
+            <span class="changed-mark" aria-hidden="true">" •"</span>
+        </label>
+        <p id="field-HiddenFromGlobalAddressList-hint" class="hint">
+            "Hidden users don't appear in the address book of other users."
+        </p>
+    };
+    if !editable {
+        return view! {
+            <div class="field checkbox readonly">
+                <input
+                    type="checkbox"
+                    id=id
+                    checked=initial
+                    prop:checked=move || loaded.with(|l| l.flag(field))
+                    disabled
+                    aria-describedby="field-HiddenFromGlobalAddressList-hint"
+                />
+                {hint}
+            </div>
+        }
+        .into_any();
+    }
     view! {
         <div class="field checkbox" class:changed=changed>
             <input type="hidden" name=field.api_name() value=flag_text(false) />
@@ -334,15 +407,10 @@ fn HiddenFlagField(loaded: RwSignal<FieldValues>, edited: RwSignal<FieldValues>)
                     edited.update(|e| e.set(field, flag_text(checked)));
                 }
             />
-            <label for=id>
-                {field.label()}
-                <span class="changed-mark" aria-hidden="true">" •"</span>
-            </label>
-            <p id="field-HiddenFromGlobalAddressList-hint" class="hint">
-                "Hidden users don't appear in the address book of other users."
-            </p>
+            {hint}
         </div>
     }
+    .into_any()
 }
 
 /// Moves keyboard focus to a field's input (after a failed check on Save).

@@ -4,6 +4,7 @@
 
 mod change;
 mod field;
+mod policy;
 mod profile;
 mod validation;
 mod values;
@@ -11,6 +12,7 @@ mod version;
 
 pub use change::{Change, Conflict, SavePlan, derive_changes, plan_save, rebase};
 pub use field::{Field, FieldKind};
+pub use policy::{Access, Attribute, Fact, Grant, Policy, Principal, Relation, Scope, UserAccess};
 pub use profile::{Timestamp, UserProfile, UserRole, UserState, role_label};
 pub use validation::{
     FieldError, FieldProblem, MAX_ATTRIBUTE_CHARS, check_value, validate_changes,

@@ -20,6 +20,8 @@ pub enum FieldProblem {
     RoleNotAssignable,
     /// The user's current role (system user, resource) cannot be changed here.
     RoleFixed,
+    /// The signed-in account's role may not change this field of this user.
+    NotAllowed,
 }
 
 impl fmt::Display for FieldProblem {
@@ -34,6 +36,7 @@ impl fmt::Display for FieldProblem {
             FieldProblem::RoleFixed => {
                 f.write_str("The role of a system user or resource cannot be changed.")
             }
+            FieldProblem::NotAllowed => f.write_str("Your role can't change this field."),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! `/users/{id}`: one user's profile and the edit form.
 
-use crate::api::{ApiError, ErrorKind, SaveRequest, get_user};
+use crate::api::{ApiError, ErrorKind, SaveRequest, UserView, get_user};
 use crate::components::{EditorState, ErrorBanner, Notice, UserEditor, UserFacts};
-use crate::domain::{Field, UserProfile, rebase};
+use crate::domain::{Field, rebase};
+use futures::FutureExt as _;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -17,71 +18,97 @@ pub struct RejectedSave {
 
 /// The path of a user's edit page (the id is percent-encoded where a path needs it).
 pub fn user_path(user: &str) -> String {
-    let mut path = String::from("/users/");
-    for byte in user.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' | b'+' => {
-                path.push(char::from(byte))
-            }
-            _ => path.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    path
+    format!("/users/{}", crate::url::percent_encode(user, b"@+"))
 }
 
-/// The edit page. The `saved` query parameter (set by the redirect after a form post
-/// without JavaScript) lists the fields just written.
+/// The edit page of `/users/{id}`.
 #[component]
 pub fn UserPage() -> impl IntoView {
     let user = use_params_map()
         .read_untracked()
         .get("id")
         .unwrap_or_default();
+    let action = user_path(&user);
+    view! { <UserScreen user action /> }
+}
+
+/// A user's profile and edit form; `action` is where the form posts without JavaScript (and
+/// the page it comes back to). The `saved` query parameter (set by the redirect after such a
+/// post) lists the fields just written.
+#[component]
+pub fn UserScreen(user: String, action: String) -> impl IntoView {
     let saved = use_query_map().read_untracked().get("saved");
     let rejected = use_context::<RejectedSave>();
+    // Started once and shared: the Suspense may run its child more than once while rendering,
+    // and each run must await this one read. A fresh call per run was started and dropped,
+    // which cost a DescribeUser connection per page.
+    let loaded = get_user(user.clone()).shared();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(user_view(user.clone(), saved.clone(), rejected.clone()))}
+            {move || Suspend::new(user_view(
+                user.clone(),
+                action.clone(),
+                loaded.clone(),
+                saved.clone(),
+                rejected.clone(),
+            ))}
         </Suspense>
     }
 }
 
-async fn user_view(user: String, saved: Option<String>, rejected: Option<RejectedSave>) -> AnyView {
-    let loaded = get_user(user.clone()).await;
+async fn user_view(
+    user: String,
+    action: String,
+    loaded: impl Future<Output = Result<UserView, ApiError>>,
+    saved: Option<String>,
+    rejected: Option<RejectedSave>,
+) -> AnyView {
+    let loaded = loaded.await;
     if let Some(rejected) = &rejected {
         // The status of a refused save is the refusal's, whatever the re-read said.
         set_status(rejected.error.status());
     }
     match (loaded, rejected) {
-        (Ok(profile), rejected) => {
+        (Ok(view), rejected) => {
             let state = match rejected {
                 Some(rejected) => replay(rejected),
                 None => EditorState {
                     notice: saved.map(|s| saved_notice(&s)),
-                    ..EditorState::fresh(profile.values.clone())
+                    ..EditorState::fresh(view.profile.values.clone())
                 },
             };
-            profile_view(user, profile, state).into_any()
+            profile_view(user, action, view, state).into_any()
         }
-        // The directory fails on the re-read too: keep the form and the person's input anyway.
-        (Err(_), Some(rejected)) => {
-            let action = crate::pages::user_path(&user);
-            view! {
+        // The directory fails on the re-read too: keep the form and the person's input anyway,
+        // when what the account may do doesn't depend on who the user is.
+        (Err(_), Some(rejected)) => match crate::session::access_without_directory() {
+            Some(access) => view! {
                 <Title text=user.clone() />
                 <section class="page">
                     <h1>{user.clone()}</h1>
-                    <UserEditor user action state=replay(rejected) />
+                    <UserEditor user action state=replay(rejected) access />
                 </section>
             }
-            .into_any()
-        }
+            .into_any(),
+            None => view! {
+                <Title text=user.clone() />
+                <section class="page narrow">
+                    <h1>{user.clone()}</h1>
+                    <ErrorBanner error=rejected.error />
+                    <p>
+                        <a href=action>"Try again"</a>
+                    </p>
+                </section>
+            }
+            .into_any(),
+        },
         (Err(error), None) if error.kind == ErrorKind::NotFound => view! {
             <Title text="User not found" />
             <section class="page narrow">
                 <h1>"User not found"</h1>
                 <p>
                     "There is no user " <strong>{user}</strong>
-                    " in this organization. Check the id, user name or email address."
+                    " in this organization that you may open. Check the id, user name or email address."
                 </p>
                 <p>
                     <a href="/users">"Open another user"</a>
@@ -95,7 +122,7 @@ async fn user_view(user: String, saved: Option<String>, rejected: Option<Rejecte
                 <h1>{user.clone()}</h1>
                 <ErrorBanner error />
                 <p>
-                    <a href=crate::pages::user_path(&user)>"Try again"</a>
+                    <a href=action>"Try again"</a>
                 </p>
             </section>
         }
@@ -103,21 +130,28 @@ async fn user_view(user: String, saved: Option<String>, rejected: Option<Rejecte
     }
 }
 
-fn profile_view(user: String, profile: UserProfile, state: EditorState) -> impl IntoView {
+fn profile_view(user: String, action: String, view: UserView, state: EditorState) -> impl IntoView {
+    let UserView { profile, access } = view;
     let title = profile.title().to_owned();
     let subtitle = profile.email.clone().or(profile.name.clone());
-    let action = crate::pages::user_path(&user);
+    let can_browse = crate::session::navigation().is_some_and(|nav| nav.can_browse);
+    let facts_access = access.clone();
     view! {
         <Title text=title.clone() />
         <section class="page user-page">
-            <p class="breadcrumb">
-                <a href="/users">"Users"</a>
-            </p>
+            {can_browse
+                .then(|| {
+                    view! {
+                        <p class="breadcrumb">
+                            <a href="/users">"Users"</a>
+                        </p>
+                    }
+                })}
             <h1>{title}</h1>
             {subtitle.map(|s| view! { <p class="subtitle">{s}</p> })}
             <div class="columns">
-                <UserEditor user action state />
-                <UserFacts profile />
+                <UserEditor user action state access />
+                <UserFacts profile access=facts_access />
             </div>
         </section>
     }

@@ -17,6 +17,10 @@ pub fn UsersPage() -> impl IntoView {
     if let Some(user) = wanted {
         return view! { <Redirect path=user_path(&user) /> }.into_any();
     }
+    if crate::session::navigation().is_some_and(|nav| !nav.can_browse) {
+        // A self-service role has nobody else to open.
+        return view! { <Redirect path=crate::session::ME_PATH /> }.into_any();
+    }
     view! {
         <Title text="Users" />
         <section class="page narrow">

@@ -1,0 +1,22 @@
+//! `/me`: the signed-in person's own WorkMail profile, under the same rules as any other user.
+
+use super::user::UserScreen;
+use crate::session::{ME_PATH, current_principal};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// The own profile of an account linked to a WorkMail user.
+#[component]
+pub fn MePage() -> impl IntoView {
+    match current_principal().and_then(|p| p.workmail_user) {
+        Some(user) => view! { <UserScreen user action=ME_PATH.to_owned() /> }.into_any(),
+        None => view! {
+            <Title text="My profile" />
+            <section class="page narrow">
+                <h1>"My profile"</h1>
+                <p>"Your portal account isn't linked to a WorkMail user, so there is no profile to show."</p>
+            </section>
+        }
+        .into_any(),
+    }
+}

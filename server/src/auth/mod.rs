@@ -1,0 +1,298 @@
+//! Sign-in, sessions and the check that every request (but the sign-in page and static files)
+//! comes from a signed-in, enabled account.
+
+pub mod password;
+pub mod rate_limit;
+pub mod session;
+
+use crate::AppState;
+use crate::store::{AccountStore, NewAccount};
+use app::api::{ApiError, ErrorKind};
+use app::domain::Principal;
+use app::pages::{LoginAttempt, LoginProblem};
+use app::session::{LOGIN_PATH, login_url, safe_next};
+use axum::Form;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use http::request::Parts;
+use http::{HeaderMap, Method, Request, StatusCode, Uri};
+use password::PasswordCheck;
+use rate_limit::SignInLimiter;
+use serde::Deserialize;
+use session::{PortalSession, SessionAuth, unix_now};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tower_sessions::Session;
+
+/// What sign-in and the session check need.
+#[derive(Clone, Debug)]
+pub struct AuthState {
+    pub accounts: AccountStore,
+    pub passwords: PasswordCheck,
+    pub limiter: Arc<SignInLimiter>,
+    /// A session ends this long after sign-in, however active.
+    pub session_lifetime: Duration,
+    /// A session ends this long after its last request.
+    pub session_idle_timeout: Duration,
+}
+
+/// The demo accounts of the embedded directory: (login, role, WorkMail user).
+pub const DEMO_ACCOUNTS: [(&str, &str, Option<&str>); 4] = [
+    ("admin", "admin", None),
+    ("hr", "hr", None),
+    ("helpdesk", "helpdesk", None),
+    ("employee", "employee", Some("jane.doe@demo.example.com")),
+];
+
+/// Creates the demo accounts that don't exist yet, and gives existing ones `password` if they
+/// have another (so `PORTAL_DEMO_PASSWORD` takes effect on the next start).
+pub async fn ensure_demo_accounts(accounts: &AccountStore, password: &str) -> Result<(), String> {
+    for (login, role, user) in DEMO_ACCOUNTS {
+        let existing = accounts
+            .find_by_login(login)
+            .await
+            .map_err(|e| e.to_string())?;
+        let owned = password.to_owned();
+        let hash = match &existing {
+            Some(account) => {
+                let current = account.password_hash.clone();
+                let same = tokio::task::spawn_blocking(move || {
+                    password::verify_password(&current, &owned)
+                })
+                .await
+                .unwrap_or(false);
+                if same {
+                    continue;
+                }
+                password::hash_password(password)?
+            }
+            None => tokio::task::spawn_blocking(move || password::hash_password(&owned))
+                .await
+                .map_err(|e| e.to_string())??,
+        };
+        match existing {
+            Some(_) => accounts
+                .set_password_hash(login, &hash)
+                .await
+                .map_err(|e| e.to_string())?,
+            None => {
+                accounts
+                    .add(NewAccount {
+                        login: login.to_owned(),
+                        password_hash: hash,
+                        roles: vec![role.to_owned()],
+                        workmail_user: user.map(str::to_owned),
+                    })
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The client's address as the listener saw it (no proxy header is trusted).
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+/// Paths anyone may request: the sign-in page and static files.
+fn is_public(path: &str) -> bool {
+    path == LOGIN_PATH || path.starts_with("/pkg/") || path == "/favicon.svg"
+}
+
+/// The account of a session, if the session is signed in, within its lifetime, and the
+/// account still exists and is enabled. Anything else ends the session.
+async fn principal_of(auth: &AuthState, session: &PortalSession) -> Option<Principal> {
+    let signed_in: SessionAuth = match session.auth().await {
+        Ok(Some(signed_in)) => signed_in,
+        Ok(None) => return None,
+        Err(error) => {
+            tracing::warn!(%error, "unreadable session");
+            return None;
+        }
+    };
+    let account = if signed_in.is_past(auth.session_lifetime, unix_now()) {
+        tracing::info!(
+            account_id = signed_in.account_id,
+            "session past its lifetime"
+        );
+        None
+    } else {
+        match auth.accounts.find_by_id(signed_in.account_id).await {
+            Ok(account) => account.filter(|a| a.enabled),
+            Err(error) => {
+                tracing::error!(%error, "cannot read the account of a session");
+                None
+            }
+        }
+    };
+    if account.is_some()
+        && let Err(error) = session
+            .refresh_if_due(signed_in, auth.session_idle_timeout, unix_now())
+            .await
+    {
+        tracing::warn!(%error, "cannot move the session's idle expiry on");
+    }
+    match account {
+        Some(account) => Some(Principal {
+            account: account.login,
+            roles: account.roles,
+            workmail_user: account.workmail_user,
+        }),
+        None => {
+            let _ = session.sign_out().await;
+            None
+        }
+    }
+}
+
+/// The middleware: puts the signed-in account's [`Principal`] into the request, or answers
+/// for a request without one: 401 for server functions, a redirect to `/login?next=…`
+/// (and back afterwards) for pages and form posts.
+pub async fn authenticate(
+    State(auth): State<AuthState>,
+    mut request: Request<Body>,
+    next: Next,
+) -> Response {
+    let session = request.extensions().get::<Session>().cloned();
+    let principal = match session {
+        Some(session) => principal_of(&auth, &PortalSession(session)).await,
+        None => None,
+    };
+    if let Some(principal) = principal {
+        request.extensions_mut().insert(principal);
+        return next.run(request).await;
+    }
+    let path = request.uri().path();
+    if is_public(path) {
+        return next.run(request).await;
+    }
+    if path.starts_with("/api/") {
+        let error = ApiError::new(ErrorKind::Unauthenticated);
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(http::header::CONTENT_TYPE, "application/json")],
+            serde_json::to_string(&error).unwrap_or_default(),
+        )
+            .into_response();
+    }
+    let back = match *request.method() {
+        // A form post can't be replayed after sign-in; come back to the page it was on.
+        Method::GET | Method::HEAD => request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".to_owned()),
+        _ if path == app::session::LOGOUT_PATH => "/".to_owned(),
+        _ => path.to_owned(),
+    };
+    Redirect::to(&login_url(&back)).into_response()
+}
+
+/// The sign-in form's fields.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// `POST /login`: checks the password (as long for unknown accounts as for known ones),
+/// counts failures per account and per address, and on success cycles the session id,
+/// stores the account and redirects to `next`.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let auth = &state.auth;
+    let login: String = form
+        .login
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .take(256)
+        .collect();
+    let next = safe_next(form.next.as_deref());
+    let refuse = |problem: LoginProblem| {
+        let attempt = LoginAttempt {
+            login: login.clone(),
+            problem,
+        };
+        render_login(state.clone(), headers.clone(), next.clone(), attempt)
+    };
+    if !auth.limiter.allows(&login, address, Instant::now()) {
+        tracing::warn!(login, ?address, "sign-in refused: too many failed attempts");
+        return refuse(LoginProblem::TooManyAttempts).await;
+    }
+    let account = match auth.accounts.find_by_login(&login).await {
+        Ok(account) => account,
+        Err(error) => {
+            tracing::error!(%error, "cannot read accounts");
+            None
+        }
+    };
+    let hash = account.as_ref().map(|a| a.password_hash.clone());
+    let password_ok = auth.passwords.verify(hash, form.password).await;
+    let account = account.filter(|a| password_ok && a.enabled);
+    let Some(account) = account else {
+        auth.limiter.record_failure(&login, address, Instant::now());
+        tracing::info!(login, ?address, "sign-in failed");
+        return refuse(LoginProblem::Failed).await;
+    };
+    auth.limiter.record_success(&login);
+    if let Err(error) = PortalSession(session).sign_in(account.id).await {
+        tracing::error!(%error, "cannot start a session");
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Cannot start a session.").into_response();
+    }
+    tracing::info!(login, "signed in");
+    Redirect::to(&next).into_response()
+}
+
+/// `POST /logout`: deletes the session, then shows the sign-in page.
+pub async fn sign_out(session: Session) -> Response {
+    if let Err(error) = PortalSession(session).sign_out().await {
+        tracing::error!(%error, "cannot delete a session");
+    }
+    Redirect::to(LOGIN_PATH).into_response()
+}
+
+/// Renders the sign-in page around a failed attempt, with the fitting status.
+async fn render_login(
+    state: AppState,
+    headers: HeaderMap,
+    next: String,
+    attempt: LoginAttempt,
+) -> Response {
+    let status = StatusCode::from_u16(attempt.problem.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+    let uri: Uri = login_url(&next)
+        .parse()
+        .unwrap_or_else(|_| Uri::from_static(LOGIN_PATH));
+    let mut response =
+        crate::page::render_get(state, uri, headers, http::Extensions::new(), move || {
+            leptos::prelude::provide_context(attempt.clone())
+        })
+        .await;
+    *response.status_mut() = status;
+    response
+}

@@ -1,0 +1,264 @@
+//! Sessions: tower-sessions with the store chosen by configuration, and a typed wrapper so
+//! the rest of the code never handles session keys.
+
+use crate::config::{PortalConfig, SessionStoreSetting};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, ExpiredDeletion};
+use tower_sessions::{Expiry, MemoryStore, Session, SessionManagerLayer, SessionStore};
+use tower_sessions_sqlx_store::SqliteStore;
+
+/// The session cookie's name.
+pub const COOKIE_NAME: &str = "portal_session";
+const AUTH_KEY: &str = "portal.auth";
+
+/// Where sessions live; one variant per `PORTAL_SESSION_STORE` value (Redis can be added as
+/// another variant).
+#[derive(Clone, Debug)]
+pub enum SessionBackend {
+    Database(SqliteStore),
+    Memory(MemoryStore),
+}
+
+impl SessionBackend {
+    /// The store the configuration asks for; the database store's table is created if needed.
+    pub async fn open(config: &PortalConfig, pool: &sqlx::SqlitePool) -> Result<Self, sqlx::Error> {
+        match config.session_store {
+            SessionStoreSetting::Database => {
+                let store = SqliteStore::new(pool.clone());
+                store.migrate().await?;
+                Ok(SessionBackend::Database(store))
+            }
+            SessionStoreSetting::Memory => Ok(SessionBackend::Memory(MemoryStore::default())),
+        }
+    }
+
+    /// Deletes expired sessions every `period` (the memory store forgets them on load).
+    pub fn spawn_cleanup(&self, period: Duration) -> Option<tokio::task::JoinHandle<()>> {
+        let SessionBackend::Database(store) = self else {
+            return None;
+        };
+        let store = store.clone();
+        Some(tokio::spawn(async move {
+            let mut interval = tokio::time::interval(period);
+            loop {
+                interval.tick().await;
+                if let Err(error) = store.delete_expired().await {
+                    tracing::warn!(%error, "could not delete expired sessions");
+                }
+            }
+        }))
+    }
+}
+
+#[async_trait::async_trait]
+impl SessionStore for SessionBackend {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            SessionBackend::Database(store) => store.create(record).await,
+            SessionBackend::Memory(store) => store.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            SessionBackend::Database(store) => store.save(record).await,
+            SessionBackend::Memory(store) => store.save(record).await,
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            SessionBackend::Database(store) => store.load(id).await,
+            SessionBackend::Memory(store) => store.load(id).await,
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            SessionBackend::Database(store) => store.delete(id).await,
+            SessionBackend::Memory(store) => store.delete(id).await,
+        }
+    }
+}
+
+/// The session layer: HttpOnly, SameSite=Lax, Secure behind https, expiring after the idle
+/// timeout. A session is saved only when it changes; activity moves the expiry on through
+/// [`PortalSession::refresh_if_due`], not through a write on every request.
+pub fn layer(
+    config: &PortalConfig,
+    backend: SessionBackend,
+) -> SessionManagerLayer<SessionBackend> {
+    let idle = time::Duration::seconds(
+        i64::try_from(config.session_idle_timeout.as_secs()).unwrap_or(i64::MAX),
+    );
+    SessionManagerLayer::new(backend)
+        .with_name(COOKIE_NAME)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies())
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle))
+}
+
+/// How often activity is written back to the store to move the idle expiry on: a tenth of the
+/// idle timeout, at most a minute. A session thus ends between `idle - interval` and `idle`
+/// after the last request, and a busy session costs one write a minute, not one per request.
+pub fn refresh_interval(idle: Duration) -> Duration {
+    (idle / 10).min(Duration::from_secs(60))
+}
+
+/// What a signed-in session holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionAuth {
+    /// The account's id in the accounts table.
+    pub account_id: i64,
+    /// When the person signed in (Unix seconds), for the absolute lifetime.
+    pub signed_in_at: u64,
+    /// When the session was last written back for activity (Unix seconds; 0 = at sign-in).
+    #[serde(default)]
+    pub refreshed_at: u64,
+}
+
+impl SessionAuth {
+    /// Whether the session has outlived `lifetime` at `now` (Unix seconds).
+    pub fn is_past(&self, lifetime: Duration, now: u64) -> bool {
+        now.saturating_sub(self.signed_in_at) >= lifetime.as_secs()
+    }
+
+    /// Whether activity at `now` should be written back to move the idle expiry on.
+    pub fn refresh_due(&self, idle: Duration, now: u64) -> bool {
+        let last = self.refreshed_at.max(self.signed_in_at);
+        now.saturating_sub(last) >= refresh_interval(idle).as_secs()
+    }
+}
+
+/// The current time as Unix seconds.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// The portal's view of a tower-sessions session.
+#[derive(Clone, Debug)]
+pub struct PortalSession(pub Session);
+
+impl PortalSession {
+    /// The signed-in account, if the session has one.
+    pub async fn auth(&self) -> Result<Option<SessionAuth>, tower_sessions::session::Error> {
+        self.0.get::<SessionAuth>(AUTH_KEY).await
+    }
+
+    /// Signs `account_id` in: a new session id first (an id known before sign-in is worth
+    /// nothing afterwards), then the account.
+    pub async fn sign_in(&self, account_id: i64) -> Result<(), tower_sessions::session::Error> {
+        self.0.cycle_id().await?;
+        self.0.clear().await;
+        self.0
+            .insert(
+                AUTH_KEY,
+                SessionAuth {
+                    account_id,
+                    signed_in_at: unix_now(),
+                    refreshed_at: 0,
+                },
+            )
+            .await
+    }
+
+    /// Marks the session changed when its last write for activity is older than the refresh
+    /// interval, so the layer saves it with a new idle expiry.
+    pub async fn refresh_if_due(
+        &self,
+        signed_in: SessionAuth,
+        idle: Duration,
+        now: u64,
+    ) -> Result<(), tower_sessions::session::Error> {
+        if !signed_in.refresh_due(idle, now) {
+            return Ok(());
+        }
+        self.0
+            .insert(
+                AUTH_KEY,
+                SessionAuth {
+                    refreshed_at: now,
+                    ..signed_in
+                },
+            )
+            .await
+    }
+
+    /// Ends the session: deleted from the store, cookie removed.
+    pub async fn sign_out(&self) -> Result<(), tower_sessions::session::Error> {
+        self.0.flush().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn the_absolute_lifetime_counts_from_sign_in() {
+        let auth = SessionAuth {
+            account_id: 1,
+            signed_in_at: 1_000,
+            refreshed_at: 0,
+        };
+        let hour = Duration::from_secs(3600);
+        assert!(!auth.is_past(hour, 1_000));
+        assert!(!auth.is_past(hour, 4_599));
+        assert!(auth.is_past(hour, 4_600));
+    }
+
+    #[test]
+    fn activity_is_written_back_once_per_refresh_interval() {
+        let idle = Duration::from_secs(30 * 60);
+        assert_eq!(refresh_interval(idle), Duration::from_secs(60));
+        assert_eq!(
+            refresh_interval(Duration::from_secs(100)),
+            Duration::from_secs(10)
+        );
+        let auth = SessionAuth {
+            account_id: 1,
+            signed_in_at: 1_000,
+            refreshed_at: 0,
+        };
+        assert!(!auth.refresh_due(idle, 1_059), "counted from sign-in");
+        assert!(auth.refresh_due(idle, 1_060));
+        let refreshed = SessionAuth {
+            refreshed_at: 1_060,
+            ..auth
+        };
+        assert!(!refreshed.refresh_due(idle, 1_119));
+        assert!(refreshed.refresh_due(idle, 1_120));
+    }
+
+    #[tokio::test]
+    async fn sign_in_cycles_the_id_and_sign_out_deletes_the_session() {
+        let store = Arc::new(SessionBackend::Memory(MemoryStore::default()));
+        let session = PortalSession(Session::new(None, store.clone(), None));
+        session.0.insert("anything", 1).await.expect("insert");
+        session.0.save().await.expect("save");
+        let before = session.0.id().expect("saved id");
+
+        session.sign_in(7).await.expect("sign in");
+        session.0.save().await.expect("save");
+        let after = session.0.id().expect("new id");
+        assert_ne!(before, after);
+        assert!(store.load(&before).await.expect("load").is_none());
+        assert_eq!(
+            session.auth().await.expect("auth").map(|a| a.account_id),
+            Some(7)
+        );
+        assert_eq!(session.0.get::<i32>("anything").await.expect("get"), None);
+
+        session.sign_out().await.expect("sign out");
+        assert!(store.load(&after).await.expect("load").is_none());
+    }
+}

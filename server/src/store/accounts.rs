@@ -1,0 +1,275 @@
+//! Portal accounts: login name, argon2id hash, roles, the WorkMail user, enabled flag.
+
+use sqlx::SqlitePool;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// One portal account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub id: i64,
+    pub login: String,
+    /// argon2id, PHC string format.
+    pub password_hash: String,
+    pub roles: Vec<String>,
+    /// The WorkMail user (email) the account belongs to.
+    pub workmail_user: Option<String>,
+    pub enabled: bool,
+}
+
+/// What `add` needs.
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    pub login: String,
+    pub password_hash: String,
+    pub roles: Vec<String>,
+    pub workmail_user: Option<String>,
+}
+
+/// A failed account operation.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("an account named `{0}` already exists")]
+    Exists(String),
+    #[error("there is no account named `{0}`")]
+    NotFound(String),
+    #[error("the portal database failed: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    login: String,
+    password_hash: String,
+    roles: String,
+    workmail_user: Option<String>,
+    enabled: bool,
+}
+
+impl From<AccountRow> for Account {
+    fn from(row: AccountRow) -> Self {
+        Account {
+            id: row.id,
+            login: row.login,
+            password_hash: row.password_hash,
+            roles: row
+                .roles
+                .split(',')
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            workmail_user: row.workmail_user,
+            enabled: row.enabled,
+        }
+    }
+}
+
+/// Checks a login name: 1 to 64 characters out of `a-z 0-9 . _ @ -` (stored lower-case).
+pub fn validate_login(login: &str) -> Result<String, String> {
+    let login = login.trim().to_ascii_lowercase();
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._@-".contains(c);
+    if login.is_empty() || login.len() > 64 || !login.chars().all(allowed) {
+        return Err(format!(
+            "`{login}` is not a valid account name (1 to 64 of a-z, 0-9, '.', '_', '@', '-')"
+        ));
+    }
+    Ok(login)
+}
+
+fn roles_text(roles: &[String]) -> String {
+    let mut roles = roles.to_vec();
+    roles.sort();
+    roles.dedup();
+    roles.join(",")
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+const COLUMNS: &str = "id, login, password_hash, roles, workmail_user, enabled";
+
+/// The accounts table.
+#[derive(Clone, Debug)]
+pub struct AccountStore {
+    pool: SqlitePool,
+}
+
+impl AccountStore {
+    pub fn new(pool: SqlitePool) -> Self {
+        Self { pool }
+    }
+
+    /// The account with this login name (any case), enabled or not.
+    pub async fn find_by_login(&self, login: &str) -> Result<Option<Account>, AccountError> {
+        let row: Option<AccountRow> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE login = ?"))
+                .bind(login.trim().to_ascii_lowercase())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(Account::from))
+    }
+
+    /// The account with this id, enabled or not.
+    pub async fn find_by_id(&self, id: i64) -> Result<Option<Account>, AccountError> {
+        let row: Option<AccountRow> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(Account::from))
+    }
+
+    /// Every account, by login name.
+    pub async fn list(&self) -> Result<Vec<Account>, AccountError> {
+        let rows: Vec<AccountRow> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts ORDER BY login"))
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(Account::from).collect())
+    }
+
+    /// Adds an enabled account.
+    pub async fn add(&self, account: NewAccount) -> Result<Account, AccountError> {
+        let login = account.login.to_ascii_lowercase();
+        if self.find_by_login(&login).await?.is_some() {
+            return Err(AccountError::Exists(login));
+        }
+        let now = now();
+        sqlx::query(
+            "INSERT INTO accounts (login, password_hash, roles, workmail_user, enabled, \
+             created_at, updated_at) VALUES (?, ?, ?, ?, TRUE, ?, ?)",
+        )
+        .bind(&login)
+        .bind(&account.password_hash)
+        .bind(roles_text(&account.roles))
+        .bind(&account.workmail_user)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                AccountError::Exists(login.clone())
+            }
+            _ => AccountError::Database(e),
+        })?;
+        self.find_by_login(&login)
+            .await?
+            .ok_or(AccountError::NotFound(login))
+    }
+
+    async fn update(&self, login: &str, set: &str, value: impl ToBind) -> Result<(), AccountError> {
+        let query = format!("UPDATE accounts SET {set} = ?, updated_at = ? WHERE login = ?");
+        let login = login.trim().to_ascii_lowercase();
+        let done = value
+            .bind_to(sqlx::query(&query))
+            .bind(now())
+            .bind(&login)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(AccountError::NotFound(login));
+        }
+        Ok(())
+    }
+
+    /// Replaces the account's roles.
+    pub async fn set_roles(&self, login: &str, roles: &[String]) -> Result<(), AccountError> {
+        self.update(login, "roles", roles_text(roles)).await
+    }
+
+    /// Replaces the account's password hash.
+    pub async fn set_password_hash(&self, login: &str, hash: &str) -> Result<(), AccountError> {
+        self.update(login, "password_hash", hash.to_owned()).await
+    }
+
+    /// Links the account to a WorkMail user (or unlinks it).
+    pub async fn set_workmail_user(
+        &self,
+        login: &str,
+        user: Option<String>,
+    ) -> Result<(), AccountError> {
+        self.update(login, "workmail_user", user).await
+    }
+
+    /// Enables or disables the account (a disabled account cannot sign in, and its sessions
+    /// stop working at their next request).
+    pub async fn set_enabled(&self, login: &str, enabled: bool) -> Result<(), AccountError> {
+        self.update(login, "enabled", enabled).await
+    }
+
+    /// Removes the account.
+    pub async fn remove(&self, login: &str) -> Result<(), AccountError> {
+        let login = login.trim().to_ascii_lowercase();
+        let done = sqlx::query("DELETE FROM accounts WHERE login = ?")
+            .bind(&login)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(AccountError::NotFound(login));
+        }
+        Ok(())
+    }
+}
+
+/// A value `update` can bind (keeps the one UPDATE statement for every column).
+trait ToBind {
+    fn bind_to<'q>(
+        self,
+        query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+}
+
+impl ToBind for String {
+    fn bind_to<'q>(
+        self,
+        query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+        query.bind(self)
+    }
+}
+
+impl ToBind for Option<String> {
+    fn bind_to<'q>(
+        self,
+        query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+        query.bind(self)
+    }
+}
+
+impl ToBind for bool {
+    fn bind_to<'q>(
+        self,
+        query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+        query.bind(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_names_are_lower_case_and_plain() {
+        assert_eq!(validate_login(" Admin ").as_deref(), Ok("admin"));
+        assert_eq!(
+            validate_login("jane.doe@demo.example.com").as_deref(),
+            Ok("jane.doe@demo.example.com")
+        );
+        for bad in ["", "a b", "x".repeat(65).as_str(), "naïve", "a,b"] {
+            assert!(validate_login(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn roles_are_stored_sorted_without_duplicates() {
+        let roles = vec!["hr".to_owned(), "admin".to_owned(), "hr".to_owned()];
+        assert_eq!(roles_text(&roles), "admin,hr");
+    }
+}
