@@ -8,7 +8,8 @@ cd "$root"
 export PATH="$root/.tools/node_modules/.bin:$PATH"
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  cargo leptos build --release --precompress >/dev/null
+  # Only the browser bundle matters here; the server is not built.
+  cargo leptos build --release --precompress --frontend-only >/dev/null
 fi
 pkg="$root/target/site/pkg"
 printf '%-44s %10s %10s %10s\n' file raw gzip brotli
