@@ -544,6 +544,28 @@ async fn directory_unavailable_is_a_503_without_the_raw_message() {
 }
 
 #[tokio::test]
+async fn a_directory_that_cannot_authenticate_is_a_502_and_changes_nothing() {
+    let portal = start().await;
+    let loaded = portal.get_user(JANE).await;
+    portal.inject(
+        "UpdateUser",
+        FaultKind::DirectoryServiceAuthenticationFailed,
+    );
+    let (status, _, error) = portal.save(JANE, &loaded, &[("JobTitle", "Lead")]).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{error}");
+    assert_eq!(error["kind"], "DirectoryAuthentication");
+    assert!(
+        !error.to_string().contains("injected"),
+        "raw message leaked: {error}"
+    );
+    assert_eq!(
+        portal.directory_value(JANE, "JobTitle").await,
+        "Software Engineer"
+    );
+    portal.stop().await;
+}
+
+#[tokio::test]
 async fn throttling_is_a_503_with_retry_after() {
     let portal = start().await;
     let loaded = portal.get_user(JANE).await;
