@@ -9,14 +9,8 @@ use leptos::server_fn::codec::Json;
 #[server(prefix = "/api", endpoint = "get_user", input = Json)]
 pub async fn get_user(user: String) -> Result<UserView, ApiError> {
     let result = async {
-        let principal = super::principal()?;
-        let policy = super::policy()?;
-        let directory = super::directory()?;
-        let gate = crate::editing::Gate {
-            policy: &policy,
-            principal: &principal,
-        };
-        crate::editing::load_user(&*directory, gate, &user).await
+        let caller = super::Caller::current()?;
+        crate::editing::load_user(&*caller.directory, caller.gate(), &user).await
     };
     super::with_status(result.await)
 }

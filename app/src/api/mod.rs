@@ -115,6 +115,39 @@ pub fn principal() -> Result<crate::domain::Principal, ApiError> {
     crate::session::current_principal().ok_or_else(|| ApiError::new(ErrorKind::Unauthenticated))
 }
 
+/// Everything a server function needs to act for the signed-in account: who it is, the rules
+/// for it, and the directory.
+#[cfg(feature = "ssr")]
+pub struct Caller {
+    pub principal: crate::domain::Principal,
+    pub policy: crate::ports::PolicyHandle,
+    pub directory: crate::ports::DirectoryHandle,
+}
+
+#[cfg(feature = "ssr")]
+impl Caller {
+    /// The caller of this request; 401 without a session.
+    #[expect(
+        clippy::result_large_err,
+        reason = "ApiError is what every server function returns"
+    )]
+    pub fn current() -> Result<Self, ApiError> {
+        Ok(Self {
+            principal: principal()?,
+            policy: policy()?,
+            directory: directory()?,
+        })
+    }
+
+    /// The policy as it applies to this caller.
+    pub fn gate(&self) -> crate::editing::Gate<'_> {
+        crate::editing::Gate {
+            policy: &self.policy,
+            principal: &self.principal,
+        }
+    }
+}
+
 /// The field policy, from the Leptos context.
 #[cfg(feature = "ssr")]
 #[expect(

@@ -10,14 +10,8 @@ use leptos::server_fn::codec::Json;
 #[server(prefix = "/api", endpoint = "update_user", input = Json)]
 pub async fn update_user(request: SaveRequest) -> Result<SaveOutcome, ApiError> {
     let result = async {
-        let principal = super::principal()?;
-        let policy = super::policy()?;
-        let directory = super::directory()?;
-        let gate = crate::editing::Gate {
-            policy: &policy,
-            principal: &principal,
-        };
-        crate::editing::save_user(&*directory, gate, &request).await
+        let caller = super::Caller::current()?;
+        crate::editing::save_user(&*caller.directory, caller.gate(), &request).await
     };
     super::with_status(result.await)
 }

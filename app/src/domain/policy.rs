@@ -621,16 +621,8 @@ mod tests {
     fn relation_needs_a_department_to_share() {
         let user = |id: &str, department: &str| UserProfile {
             user_id: id.into(),
-            name: None,
-            email: None,
-            state: None,
-            enabled_date: None,
-            disabled_date: None,
-            mailbox_provisioned_date: None,
-            mailbox_deprovisioned_date: None,
-            identity_provider_user_id: None,
-            identity_provider_identity_store_id: None,
             values: FieldValues::new().with(Field::Department, department),
+            ..UserProfile::default()
         };
         let me = user("u-1", "Sales");
         assert_eq!(Relation::between(Some(&me), &me), SELF);

@@ -135,7 +135,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// One user as DescribeUser returns it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserProfile {
     /// The WorkMail user id (stable; names and emails can change).
     pub user_id: String,
@@ -212,14 +212,8 @@ mod tests {
             user_id: "id-123456789012".into(),
             name: Some("jane.doe".into()),
             email: None,
-            state: None,
-            enabled_date: None,
-            disabled_date: None,
-            mailbox_provisioned_date: None,
-            mailbox_deprovisioned_date: None,
-            identity_provider_user_id: None,
-            identity_provider_identity_store_id: None,
             values: FieldValues::new(),
+            ..UserProfile::default()
         };
         assert_eq!(profile.title(), "jane.doe");
         profile.values.set(Field::DisplayName, "Jane Doe");
