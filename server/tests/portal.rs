@@ -1099,6 +1099,27 @@ async fn a_failed_sign_in_says_only_that_it_failed() {
 }
 
 #[tokio::test]
+async fn a_new_password_ends_the_accounts_other_sessions() {
+    let portal = start_signed_out(|_| {}).await;
+    portal.sign_in("hr").await;
+    let (status, _, _) = portal.call("get_user", json!({ "user": JANE })).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let hash = workmail_portal::auth::password::hash_password("a-new-password-1").expect("hash");
+    portal
+        .portal
+        .accounts()
+        .set_password_hash("hr", &hash)
+        .await
+        .expect("set password");
+    let (status, _, _) = portal.call("get_user", json!({ "user": JANE })).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the old session is over");
+    let (status, _, _, _) = portal.post_login("hr", "a-new-password-1", None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "the new password signs in");
+    portal.stop().await;
+}
+
+#[tokio::test]
 async fn sign_in_attempts_are_rate_limited_per_account() {
     let portal = start_signed_out(|_| {}).await;
     for _ in 0..5 {

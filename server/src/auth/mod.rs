@@ -134,7 +134,11 @@ async fn principal_of(auth: &AuthState, session: &PortalSession) -> Option<Princ
         None
     } else {
         match auth.accounts.find_by_id(signed_in.account_id).await {
-            Ok(account) => account.filter(|a| a.enabled),
+            // A new password since sign-in ends the session, like disabling the account.
+            Ok(account) => account.filter(|a| {
+                a.enabled
+                    && session::credentials_fingerprint(&a.password_hash) == signed_in.credentials
+            }),
             Err(error) => {
                 tracing::error!(%error, "cannot read the account of a session");
                 None
@@ -261,7 +265,11 @@ pub async fn sign_in(
         return refuse(LoginProblem::Failed).await;
     };
     auth.limiter.record_success(&login);
-    if let Err(error) = PortalSession(session).sign_in(account.id).await {
+    let credentials = session::credentials_fingerprint(&account.password_hash);
+    if let Err(error) = PortalSession(session)
+        .sign_in(account.id, credentials)
+        .await
+    {
         tracing::error!(%error, "cannot start a session");
         return (StatusCode::INTERNAL_SERVER_ERROR, "Cannot start a session.").into_response();
     }

@@ -111,7 +111,7 @@ pub fn refresh_interval(idle: Duration) -> Duration {
 }
 
 /// What a signed-in session holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionAuth {
     /// The account's id in the accounts table.
     pub account_id: i64,
@@ -120,6 +120,19 @@ pub struct SessionAuth {
     /// When the session was last written back for activity (Unix seconds; 0 = at sign-in).
     #[serde(default)]
     pub refreshed_at: u64,
+    /// [`credentials_fingerprint`] of the password hash at sign-in: a new password ends the
+    /// account's other sessions.
+    #[serde(default)]
+    pub credentials: String,
+}
+
+/// A short digest of an account's password hash, kept in its sessions instead of the hash.
+pub fn credentials_fingerprint(password_hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(password_hash.as_bytes())[..12]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 impl SessionAuth {
@@ -155,7 +168,11 @@ impl PortalSession {
 
     /// Signs `account_id` in: a new session id first (an id known before sign-in is worth
     /// nothing afterwards), then the account.
-    pub async fn sign_in(&self, account_id: i64) -> Result<(), tower_sessions::session::Error> {
+    pub async fn sign_in(
+        &self,
+        account_id: i64,
+        credentials: String,
+    ) -> Result<(), tower_sessions::session::Error> {
         self.0.cycle_id().await?;
         self.0.clear().await;
         self.0
@@ -165,6 +182,7 @@ impl PortalSession {
                     account_id,
                     signed_in_at: unix_now(),
                     refreshed_at: 0,
+                    credentials,
                 },
             )
             .await
@@ -209,6 +227,7 @@ mod tests {
             account_id: 1,
             signed_in_at: 1_000,
             refreshed_at: 0,
+            credentials: String::new(),
         };
         let hour = Duration::from_secs(3600);
         assert!(!auth.is_past(hour, 1_000));
@@ -228,12 +247,13 @@ mod tests {
             account_id: 1,
             signed_in_at: 1_000,
             refreshed_at: 0,
+            credentials: String::new(),
         };
         assert!(!auth.refresh_due(idle, 1_059), "counted from sign-in");
         assert!(auth.refresh_due(idle, 1_060));
         let refreshed = SessionAuth {
             refreshed_at: 1_060,
-            ..auth
+            ..auth.clone()
         };
         assert!(!refreshed.refresh_due(idle, 1_119));
         assert!(refreshed.refresh_due(idle, 1_120));
@@ -247,7 +267,7 @@ mod tests {
         session.0.save().await.expect("save");
         let before = session.0.id().expect("saved id");
 
-        session.sign_in(7).await.expect("sign in");
+        session.sign_in(7, String::new()).await.expect("sign in");
         session.0.save().await.expect("save");
         let after = session.0.id().expect("new id");
         assert_ne!(before, after);
