@@ -213,12 +213,25 @@ async fn list_organizations(
         .await
 }
 
-fn page_response(key: &str, mut rows: Vec<(i64, Value)>, limit: usize, scope: &str) -> Value {
+/// Cuts rows fetched one beyond `limit` down to the page, and returns the token for the next
+/// page when there is one: the one paging rule of every listing.
+fn finish_page<T>(
+    rows: &mut Vec<T>,
+    limit: usize,
+    scope: &str,
+    key: impl Fn(&T) -> i64,
+) -> Option<String> {
     let more = rows.len() > limit;
     rows.truncate(limit);
-    let next = more
-        .then(|| rows.last().map(|(after, _)| encode_token(scope, *after)))
-        .flatten();
+    if more {
+        rows.last().map(|row| encode_token(scope, key(row)))
+    } else {
+        None
+    }
+}
+
+fn page_response(key: &str, mut rows: Vec<(i64, Value)>, limit: usize, scope: &str) -> Value {
+    let next = finish_page(&mut rows, limit, scope, |(after, _)| *after);
     let items: Vec<Value> = rows.into_iter().map(|(_, item)| item).collect();
     let mut body = serde_json::Map::new();
     body.insert(key.to_owned(), Value::Array(items));
@@ -1034,11 +1047,7 @@ async fn list_users(context: &Context<'_>, input: ListUsersInput) -> Result<Stri
             let mut users = statement
                 .query_map(params_from_iter(all.iter()), ListedUser::from_row)?
                 .collect::<Result<Vec<_>, _>>()?;
-            let more = users.len() > limit;
-            users.truncate(limit);
-            let next_token = more
-                .then(|| users.last().map(|user| encode_token(&scope, user.seq)))
-                .flatten();
+            let next_token = finish_page(&mut users, limit, &scope, |user| user.seq);
             serde_json::to_string(&ListUsersOutput { users, next_token })
                 .map_err(|error| ApiError::internal(error.to_string()))
         })
