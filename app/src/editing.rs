@@ -8,10 +8,11 @@
 
 use crate::api::{ApiError, ErrorKind, SaveOutcome, SaveRequest, UserView};
 use crate::domain::{
-    Policy, Principal, Relation, UserAccess, UserProfile, derive_changes, plan_save,
-    validate_changes, version_of,
+    AuditEntry, Change, ChangedValue, Outcome, Policy, Principal, Relation, UserAccess,
+    UserProfile, derive_changes, plan_save, validate_changes, version_of,
 };
-use crate::ports::{Directory, DirectoryError, DirectoryErrorKind};
+use crate::ports::{AuditLog, Directory, DirectoryError, DirectoryErrorKind};
+use crate::session::RequestOrigin;
 
 /// Who is asking, and the rules that apply to them.
 #[derive(Clone, Copy, Debug)]
@@ -58,16 +59,27 @@ pub async fn load_user(
     gate: Gate<'_>,
     user: &str,
 ) -> Result<UserView, ApiError> {
+    let (profile, access) = load_profile(directory, gate, user).await?;
+    Ok(UserView {
+        profile: access.redact(&profile),
+        access,
+    })
+}
+
+/// Reads one user and what the account may do with it (unredacted: callers redact). A user
+/// outside the account's scope is not found.
+pub(crate) async fn load_profile(
+    directory: &dyn Directory,
+    gate: Gate<'_>,
+    user: &str,
+) -> Result<(UserProfile, UserAccess), ApiError> {
     let profile = describe(directory, user).await?;
     let access = gate.access_to(directory, &profile).await;
     if !access.can_view() {
         tracing::info!(account = %gate.principal.account, user, "user outside the account's scope");
         return Err(ApiError::new(ErrorKind::NotFound));
     }
-    Ok(UserView {
-        profile: access.redact(&profile),
-        access,
-    })
+    Ok((profile, access))
 }
 
 async fn describe(directory: &dyn Directory, user: &str) -> Result<UserProfile, ApiError> {
@@ -85,20 +97,88 @@ async fn describe(directory: &dyn Directory, user: &str) -> Result<UserProfile, 
 /// checks every changed field against the policy, validates it, refuses it on a conflict with
 /// someone else's changes, writes only what changed and returns the user as the directory holds
 /// it afterwards (as far as the account may see it).
+///
+/// Every attempt leaves one audit record. A write first opens an audit intent; if the audit log
+/// cannot take it, nothing is written.
 pub async fn save_user(
     directory: &dyn Directory,
+    audit: &dyn AuditLog,
     gate: Gate<'_>,
+    origin: &RequestOrigin,
     request: &SaveRequest,
 ) -> Result<SaveOutcome, ApiError> {
+    let mut pending = PendingRecord {
+        entry: AuditEntry {
+            account: gate.principal.account.clone(),
+            client: origin.client.clone(),
+            request_id: origin.request_id.clone(),
+            ..AuditEntry::default()
+        },
+        written: false,
+    };
+    let result = attempt_save(directory, audit, gate, request, &mut pending).await;
+    if !pending.written {
+        if pending.entry.outcome.is_none() {
+            pending.entry.outcome = Some(Outcome::Invalid);
+        }
+        if let Err(error) = audit.record(pending.entry).await {
+            tracing::error!(%error, request_id = %origin.request_id, "could not write the audit record of a save");
+        }
+    }
+    result
+}
+
+/// The audit record a save is building up.
+struct PendingRecord {
+    entry: AuditEntry,
+    /// Already written (through an intent).
+    written: bool,
+}
+
+impl PendingRecord {
+    fn conclude(&mut self, outcome: Outcome, detail: impl Into<String>) {
+        self.entry.outcome = Some(outcome);
+        let detail = detail.into();
+        self.entry.detail = (!detail.is_empty()).then_some(detail);
+    }
+}
+
+/// The audit record's name for a directory failure.
+fn failure_detail(operation: &str, error: &ApiError) -> String {
+    format!("{operation}: {:?}", error.kind)
+}
+
+async fn attempt_save(
+    directory: &dyn Directory,
+    audit: &dyn AuditLog,
+    gate: Gate<'_>,
+    request: &SaveRequest,
+    pending: &mut PendingRecord,
+) -> Result<SaveOutcome, ApiError> {
+    pending.entry.target_id = Some(request.user_id.trim().to_owned());
     if version_of(&request.loaded) != request.version {
+        pending.conclude(
+            Outcome::Invalid,
+            "the form's version does not match its values",
+        );
         return Err(ApiError::bad_request(
             "The form's original values don't match the page version. Reload the page and \
              make your changes again.",
         ));
     }
     let changes = derive_changes(&request.loaded, &request.edited);
+    pending.entry.changes = changes.iter().map(changed_value).collect();
 
-    let target = describe(directory, &request.user_id).await?;
+    let target = describe(directory, &request.user_id)
+        .await
+        .inspect_err(|error| {
+            pending.conclude(
+                Outcome::DirectoryError,
+                failure_detail("DescribeUser", error),
+            );
+        })?;
+    pending.entry.target_id = Some(target.user_id.clone());
+    pending.entry.target_email = target.email.clone();
     let access = gate.access_to(directory, &target).await;
     if !access.can_view() {
         tracing::warn!(
@@ -106,6 +186,7 @@ pub async fn save_user(
             user = %request.user_id,
             "save refused: user outside the account's scope"
         );
+        pending.conclude(Outcome::Refused, "user outside the account's scope");
         return Err(ApiError::new(ErrorKind::NotFound));
     }
     if let Some(field) = access.forbidden_change(&changes) {
@@ -115,27 +196,65 @@ pub async fn save_user(
             field = field.api_name(),
             "save refused: field not editable by the account"
         );
+        pending.conclude(
+            Outcome::Refused,
+            format!("{} is not editable by the account", field.api_name()),
+        );
         return Err(ApiError::forbidden(field));
     }
-    validate_changes(&changes).map_err(ApiError::invalid)?;
+    validate_changes(&changes).map_err(|errors| {
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.api_name()).collect();
+        pending.conclude(
+            Outcome::Invalid,
+            format!("invalid value: {}", fields.join(", ")),
+        );
+        ApiError::invalid(errors)
+    })?;
 
     // From here on, the account sees only what it may: hidden fields read as empty on both
     // sides, so they are neither conflicts nor "kept from others".
     let current = access.redact(&target);
     if changes.is_empty() {
         // An unchanged form writes nothing.
+        pending.conclude(Outcome::Unchanged, "");
         return Ok(SaveOutcome::unchanged(current));
     }
-    let plan = plan_save(&request.loaded, &request.edited, &current.values)
-        .map_err(|conflicts| ApiError::conflict(conflicts, current.values.clone()))?;
+    let plan =
+        plan_save(&request.loaded, &request.edited, &current.values).map_err(|conflicts| {
+            let fields: Vec<&str> = conflicts.iter().map(|c| c.field.api_name()).collect();
+            pending.conclude(
+                Outcome::Conflict,
+                format!("changed by someone else meanwhile: {}", fields.join(", ")),
+            );
+            ApiError::conflict(conflicts, current.values.clone())
+        })?;
     if plan.is_empty() {
+        pending.conclude(Outcome::Unchanged, "someone else had made the same changes");
         return Ok(SaveOutcome::from_plan(current, &plan));
     }
+
+    // The record of a write: old values as the directory held them just now.
+    pending.entry.changes = plan.to_send.iter().map(changed_value).collect();
+    pending.conclude(Outcome::Saved, "");
+    let intent = audit.open_intent(&pending.entry).await.map_err(|error| {
+        tracing::error!(%error, "save refused: the audit log cannot take its intent");
+        pending.written = true; // the store is failing; a record would fail too
+        ApiError::new(ErrorKind::AuditUnavailable)
+    })?;
+    pending.written = true;
     // Write by the canonical id: the page may have been opened by user name or email.
-    directory
+    let written = directory
         .update_user(&current.user_id, &plan.to_send)
         .await
-        .map_err(|e| directory_failure("UpdateUser", &current.user_id, e))?;
+        .map_err(|e| directory_failure("UpdateUser", &current.user_id, e));
+    if let Err(error) = &written {
+        pending.conclude(Outcome::DirectoryError, failure_detail("UpdateUser", error));
+    }
+    if let Err(error) = audit.close_intent(intent, pending.entry.clone()).await {
+        // The intent stays open and becomes a record at the next reconciliation.
+        tracing::error!(%error, intent, "could not close an audit intent; it will be reconciled");
+    }
+    written?;
 
     let fresh = match directory.describe_user(&current.user_id).await {
         Ok(fresh) => access.redact(&fresh),
@@ -150,6 +269,14 @@ pub async fn save_user(
         }
     };
     Ok(SaveOutcome::from_plan(fresh, &plan))
+}
+
+fn changed_value(change: &Change) -> ChangedValue {
+    ChangedValue {
+        field: change.field,
+        old: change.from.clone(),
+        new: change.to.clone(),
+    }
 }
 
 /// Maps a directory failure to what the person sees, logging the raw detail.
@@ -194,8 +321,9 @@ fn log_failure(operation: &str, user: &str, error: &DirectoryError) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{AuditFilter, AuditPage};
     use crate::domain::{Change, Field, FieldValues};
-    use crate::ports::BoxFuture;
+    use crate::ports::{AuditError, BoxFuture};
     use std::sync::{LazyLock, Mutex};
 
     static POLICY: LazyLock<Policy> = LazyLock::new(Policy::defaults);
@@ -234,11 +362,112 @@ mod tests {
         }
     }
 
-    /// An in-memory directory that records writes and can be told to fail.
+    /// An in-memory directory that records writes and can be told to fail, with an in-memory
+    /// audit log beside it.
     struct MemoryDirectory {
         user: Mutex<UserProfile>,
         writes: Mutex<Vec<Vec<Change>>>,
         fail_update: Option<DirectoryErrorKind>,
+        audit: MemoryAudit,
+    }
+
+    /// An in-memory audit log: records, open intents, and switches to fail.
+    #[derive(Default)]
+    struct MemoryAudit {
+        records: Mutex<Vec<AuditEntry>>,
+        intents: Mutex<Vec<(i64, AuditEntry)>>,
+        fail_intents: bool,
+        fail_close: bool,
+    }
+
+    impl MemoryAudit {
+        fn records(&self) -> Vec<AuditEntry> {
+            self.records.lock().expect("lock").clone()
+        }
+
+        fn open_intents(&self) -> usize {
+            self.intents.lock().expect("lock").len()
+        }
+    }
+
+    impl AuditLog for MemoryAudit {
+        fn record(&self, entry: AuditEntry) -> BoxFuture<'_, Result<(), AuditError>> {
+            self.records.lock().expect("lock").push(entry);
+            Box::pin(async { Ok(()) })
+        }
+
+        fn open_intent<'a>(
+            &'a self,
+            entry: &'a AuditEntry,
+        ) -> BoxFuture<'a, Result<i64, AuditError>> {
+            let result = if self.fail_intents {
+                Err(AuditError("disk full".into()))
+            } else {
+                let mut intents = self.intents.lock().expect("lock");
+                let id = i64::try_from(intents.len()).unwrap_or_default() + 1;
+                intents.push((id, entry.clone()));
+                Ok(id)
+            };
+            Box::pin(async move { result })
+        }
+
+        fn close_intent(
+            &self,
+            intent: i64,
+            entry: AuditEntry,
+        ) -> BoxFuture<'_, Result<(), AuditError>> {
+            let result = if self.fail_close {
+                Err(AuditError("disk full".into()))
+            } else {
+                self.intents
+                    .lock()
+                    .expect("lock")
+                    .retain(|(id, _)| *id != intent);
+                self.records.lock().expect("lock").push(entry);
+                Ok(())
+            };
+            Box::pin(async move { result })
+        }
+
+        fn search<'a>(
+            &'a self,
+            _filter: &'a AuditFilter,
+            _limit: usize,
+        ) -> BoxFuture<'a, Result<AuditPage, AuditError>> {
+            Box::pin(async { Ok(AuditPage::default()) })
+        }
+    }
+
+    fn origin() -> RequestOrigin {
+        RequestOrigin {
+            request_id: "req-test".into(),
+            client: Some("192.0.2.1".into()),
+        }
+    }
+
+    #[expect(
+        clippy::result_large_err,
+        reason = "ApiError is what save_user returns; the helper passes it on"
+    )]
+    fn save(
+        directory: &MemoryDirectory,
+        gate: Gate<'_>,
+        request: &SaveRequest,
+    ) -> Result<SaveOutcome, ApiError> {
+        run(save_user(
+            directory,
+            &directory.audit,
+            gate,
+            &origin(),
+            request,
+        ))
+    }
+
+    /// The one audit record the save left, with its outcome.
+    fn only_record(directory: &MemoryDirectory) -> AuditEntry {
+        let records = directory.audit.records();
+        assert_eq!(records.len(), 1, "{records:?}");
+        records.into_iter().next().expect("one record")
     }
 
     impl MemoryDirectory {
@@ -253,6 +482,7 @@ mod tests {
                 }),
                 writes: Mutex::new(Vec::new()),
                 fail_update: None,
+                audit: MemoryAudit::default(),
             }
         }
 
@@ -338,7 +568,7 @@ mod tests {
     fn saves_only_the_changed_fields_by_canonical_id() {
         let directory = MemoryDirectory::new(jane());
         let edited = jane().with(Field::JobTitle, "Lead");
-        let outcome = run(save_user(&directory, admin(), &request(jane(), edited))).expect("saved");
+        let outcome = save(&directory, admin(), &request(jane(), edited)).expect("saved");
         assert_eq!(outcome.saved, vec![Field::JobTitle]);
         assert_eq!(outcome.profile.values.get(Field::JobTitle), "Lead");
         assert_eq!(directory.writes().len(), 1);
@@ -348,7 +578,7 @@ mod tests {
     #[test]
     fn unchanged_form_writes_nothing() {
         let directory = MemoryDirectory::new(jane());
-        let outcome = run(save_user(&directory, admin(), &request(jane(), jane()))).expect("ok");
+        let outcome = save(&directory, admin(), &request(jane(), jane())).expect("ok");
         assert!(outcome.saved.is_empty());
         assert!(directory.writes().is_empty());
     }
@@ -358,8 +588,7 @@ mod tests {
         let directory = MemoryDirectory::new(jane());
         directory.set(Field::JobTitle, "Manager");
         let edited = jane().with(Field::JobTitle, "Lead");
-        let error =
-            run(save_user(&directory, admin(), &request(jane(), edited))).expect_err("conflict");
+        let error = save(&directory, admin(), &request(jane(), edited)).expect_err("conflict");
         assert_eq!(error.kind, ErrorKind::Conflict);
         assert_eq!(error.conflicts[0].theirs, "Manager");
         assert_eq!(error.conflicts[0].yours, "Lead");
@@ -371,7 +600,7 @@ mod tests {
         let directory = MemoryDirectory::new(jane());
         directory.set(Field::Department, "Sales");
         let edited = jane().with(Field::Telephone, "");
-        let outcome = run(save_user(&directory, admin(), &request(jane(), edited))).expect("saved");
+        let outcome = save(&directory, admin(), &request(jane(), edited)).expect("saved");
         assert_eq!(outcome.kept_from_others, vec![Field::Department]);
         assert_eq!(outcome.profile.values.get(Field::Department), "Sales");
         assert_eq!(outcome.profile.values.get(Field::Telephone), "");
@@ -381,8 +610,7 @@ mod tests {
     fn invalid_values_are_refused_before_any_directory_call() {
         let directory = MemoryDirectory::new(jane());
         let edited = jane().with(Field::City, "x".repeat(257));
-        let error =
-            run(save_user(&directory, admin(), &request(jane(), edited))).expect_err("invalid");
+        let error = save(&directory, admin(), &request(jane(), edited)).expect_err("invalid");
         assert_eq!(error.kind, ErrorKind::Invalid);
         assert_eq!(error.field_errors[0].field, Field::City);
         assert!(directory.writes().is_empty());
@@ -393,7 +621,7 @@ mod tests {
         let directory = MemoryDirectory::new(jane());
         let mut req = request(jane(), jane());
         req.version = "0000000000000000".into();
-        let error = run(save_user(&directory, admin(), &req)).expect_err("bad request");
+        let error = save(&directory, admin(), &req).expect_err("bad request");
         assert_eq!(error.kind, ErrorKind::BadRequest);
     }
 
@@ -402,8 +630,7 @@ mod tests {
         let mut directory = MemoryDirectory::new(jane());
         directory.fail_update = Some(DirectoryErrorKind::Unavailable);
         let edited = jane().with(Field::JobTitle, "Lead");
-        let error =
-            run(save_user(&directory, admin(), &request(jane(), edited))).expect_err("failure");
+        let error = save(&directory, admin(), &request(jane(), edited)).expect_err("failure");
         assert_eq!(error.kind, ErrorKind::DirectoryUnavailable);
         assert_eq!(error.reference.as_deref(), Some("req-1"));
         assert!(!error.message.contains("raw SDK text"));
@@ -425,8 +652,7 @@ mod tests {
         assert_eq!(shown.profile.values.get(Field::Role), "");
         let loaded = shown.profile.values.clone();
         let edited = loaded.clone().with(Field::Telephone, "+1 555 0199");
-        let outcome =
-            run(save_user(&directory, as_jane(), &request(loaded, edited))).expect("saved");
+        let outcome = save(&directory, as_jane(), &request(loaded, edited)).expect("saved");
         assert_eq!(outcome.saved, vec![Field::Telephone]);
         assert_eq!(outcome.profile.values.get(Field::Role), "");
         assert!(outcome.kept_from_others.is_empty());
@@ -443,8 +669,7 @@ mod tests {
             .clone()
             .with(Field::Telephone, "+1 555 0199")
             .with(Field::JobTitle, "CEO");
-        let error =
-            run(save_user(&directory, as_jane(), &request(loaded, edited))).expect_err("forbidden");
+        let error = save(&directory, as_jane(), &request(loaded, edited)).expect_err("forbidden");
         assert_eq!(error.kind, ErrorKind::Forbidden);
         assert_eq!(error.status(), 403);
         assert_eq!(error.field_errors[0].field, Field::JobTitle);
@@ -456,8 +681,7 @@ mod tests {
     fn a_hidden_field_cannot_be_changed_even_when_forged() {
         let directory = MemoryDirectory::new(jane());
         let edited = jane().with(Field::Role, "REMOTE_USER");
-        let error =
-            run(save_user(&directory, as_jane(), &request(jane(), edited))).expect_err("refused");
+        let error = save(&directory, as_jane(), &request(jane(), edited)).expect_err("refused");
         assert_eq!(error.kind, ErrorKind::Forbidden);
         assert_eq!(error.field_errors[0].field, Field::Role);
         assert!(directory.writes().is_empty());
@@ -470,13 +694,110 @@ mod tests {
             run(load_user(&directory, as_other_employee(), "jane.doe")).expect_err("outside scope");
         assert_eq!(error.kind, ErrorKind::NotFound);
         let edited = jane().with(Field::Telephone, "+1 555 0000");
-        let error = run(save_user(
-            &directory,
-            as_other_employee(),
-            &request(jane(), edited),
-        ))
-        .expect_err("outside scope");
+        let error = save(&directory, as_other_employee(), &request(jane(), edited))
+            .expect_err("outside scope");
         assert_eq!(error.kind, ErrorKind::NotFound);
         assert!(directory.writes().is_empty());
+    }
+
+    #[test]
+    fn every_save_attempt_leaves_one_record_with_its_outcome() {
+        let saved = MemoryDirectory::new(jane());
+        save(
+            &saved,
+            admin(),
+            &request(jane(), jane().with(Field::JobTitle, "Lead")),
+        )
+        .expect("ok");
+        let record = only_record(&saved);
+        assert_eq!(record.outcome, Some(Outcome::Saved));
+        assert_eq!(record.target_id.as_deref(), Some("u-000000000001"));
+        assert_eq!(
+            record.target_email.as_deref(),
+            Some("jane.doe@demo.example.com")
+        );
+        assert_eq!(
+            (record.account.as_str(), record.request_id.as_str()),
+            ("admin", "req-test")
+        );
+        assert_eq!(record.client.as_deref(), Some("192.0.2.1"));
+        assert_eq!(
+            record.changes,
+            vec![ChangedValue {
+                field: Field::JobTitle,
+                old: "Engineer".into(),
+                new: "Lead".into()
+            }]
+        );
+
+        let unchanged = MemoryDirectory::new(jane());
+        save(&unchanged, admin(), &request(jane(), jane())).expect("ok");
+        assert_eq!(only_record(&unchanged).outcome, Some(Outcome::Unchanged));
+
+        let conflict = MemoryDirectory::new(jane());
+        conflict.set(Field::JobTitle, "Manager");
+        let _ = save(
+            &conflict,
+            admin(),
+            &request(jane(), jane().with(Field::JobTitle, "Lead")),
+        );
+        assert_eq!(only_record(&conflict).outcome, Some(Outcome::Conflict));
+
+        let invalid = MemoryDirectory::new(jane());
+        let long = jane().with(Field::City, "x".repeat(257));
+        let _ = save(&invalid, admin(), &request(jane(), long));
+        assert_eq!(only_record(&invalid).outcome, Some(Outcome::Invalid));
+
+        let refused = MemoryDirectory::new(jane());
+        let _ = save(
+            &refused,
+            as_jane(),
+            &request(jane(), jane().with(Field::Role, "REMOTE_USER")),
+        );
+        let record = only_record(&refused);
+        assert_eq!(record.outcome, Some(Outcome::Refused));
+        assert!(record.detail.as_deref().is_some_and(|d| d.contains("Role")));
+
+        let mut failing = MemoryDirectory::new(jane());
+        failing.fail_update = Some(DirectoryErrorKind::Unavailable);
+        let _ = save(
+            &failing,
+            admin(),
+            &request(jane(), jane().with(Field::City, "Oslo")),
+        );
+        let record = only_record(&failing);
+        assert_eq!(record.outcome, Some(Outcome::DirectoryError));
+        assert_eq!(failing.audit.open_intents(), 0);
+    }
+
+    #[test]
+    fn no_audit_intent_means_no_write() {
+        let mut directory = MemoryDirectory::new(jane());
+        directory.audit.fail_intents = true;
+        let error = save(
+            &directory,
+            admin(),
+            &request(jane(), jane().with(Field::City, "Oslo")),
+        )
+        .expect_err("refused");
+        assert_eq!(error.kind, ErrorKind::AuditUnavailable);
+        assert_eq!(error.status(), 503);
+        assert!(directory.writes().is_empty());
+    }
+
+    #[test]
+    fn a_failing_audit_close_keeps_the_save_and_leaves_the_intent_open() {
+        let mut directory = MemoryDirectory::new(jane());
+        directory.audit.fail_close = true;
+        let outcome = save(
+            &directory,
+            admin(),
+            &request(jane(), jane().with(Field::City, "Oslo")),
+        )
+        .expect("the directory took the change");
+        assert_eq!(outcome.saved, vec![Field::City]);
+        assert_eq!(directory.writes().len(), 1);
+        assert!(directory.audit.records().is_empty());
+        assert_eq!(directory.audit.open_intents(), 1, "left for reconciliation");
     }
 }

@@ -8,6 +8,8 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod auditing;
 pub mod components;
 pub mod domain;
 #[cfg(feature = "ssr")]
@@ -75,6 +77,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/me") view=pages::MePage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=pages::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/users/:id") view=pages::UserPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/users/:id/history")
+                        view=pages::HistoryPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/audit") view=pages::AuditLogPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -88,6 +96,8 @@ fn Navigation(nav: session::Navigation) -> impl IntoView {
         <nav aria-label="Main">
             {nav.can_browse.then(|| view! { <a href="/users">"Users"</a> })}
             {nav.has_me.then(|| view! { <a href=session::ME_PATH>"My profile"</a> })}
+            {(nav.audit == domain::AuditRight::Log)
+                .then(|| view! { <a href=session::AUDIT_PATH>"Audit log"</a> })}
         </nav>
         <form class="account" method="post" action=session::LOGOUT_PATH>
             <span class="account-name" title="Signed in as">

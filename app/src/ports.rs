@@ -2,7 +2,7 @@
 //!
 //! No WorkMail or AWS types appear here, so another directory can be plugged in later.
 
-use crate::domain::{Change, Policy, UserProfile};
+use crate::domain::{AuditEntry, AuditFilter, AuditPage, Change, Policy, UserProfile};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -41,6 +41,49 @@ impl DirectoryHandle {
 
 impl std::ops::Deref for DirectoryHandle {
     type Target = dyn Directory;
+
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref()
+    }
+}
+
+/// The audit log: append-only records of saves and sign-ins.
+///
+/// A save that writes to the directory goes through an intent: [`AuditLog::open_intent`]
+/// before the directory call (if it fails, the save does not happen), then
+/// [`AuditLog::close_intent`] with the outcome. An intent left open (the store failed, the
+/// process died) is turned into a record at the next start-up, so a change that reached the
+/// directory is never missing from the log.
+pub trait AuditLog: Send + Sync + 'static {
+    /// Appends one record.
+    fn record(&self, entry: AuditEntry) -> BoxFuture<'_, Result<(), AuditError>>;
+
+    /// Durably notes a save about to be sent to the directory; returns the intent's id.
+    fn open_intent<'a>(&'a self, entry: &'a AuditEntry) -> BoxFuture<'a, Result<i64, AuditError>>;
+
+    /// Appends the save's record and closes its intent, in one transaction.
+    fn close_intent(&self, intent: i64, entry: AuditEntry)
+    -> BoxFuture<'_, Result<(), AuditError>>;
+
+    /// One page of records matching `filter`, newest first.
+    fn search<'a>(
+        &'a self,
+        filter: &'a AuditFilter,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<AuditPage, AuditError>>;
+}
+
+/// The audit store failed; the detail is for the log.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("audit store: {0}")]
+pub struct AuditError(pub String);
+
+/// The audit log, as found in the Leptos context.
+#[derive(Clone)]
+pub struct AuditHandle(pub Arc<dyn AuditLog>);
+
+impl std::ops::Deref for AuditHandle {
+    type Target = dyn AuditLog;
 
     fn deref(&self) -> &Self::Target {
         self.0.as_ref()

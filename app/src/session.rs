@@ -13,6 +13,8 @@ pub const LOGIN_PATH: &str = "/login";
 pub const LOGOUT_PATH: &str = "/logout";
 /// The path of the signed-in person's own profile.
 pub const ME_PATH: &str = "/me";
+/// The path of the audit log.
+pub const AUDIT_PATH: &str = "/audit";
 
 /// What the header shows the signed-in person.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +25,32 @@ pub struct Navigation {
     pub can_browse: bool,
     /// Whether the account has a WorkMail user of its own that it may see (`/me`).
     pub has_me: bool,
+    /// What the account may read of the audit log.
+    pub audit: crate::domain::AuditRight,
+}
+
+/// Where a request came from, for the audit log. The server puts it into every request's
+/// extensions (and the id into the `x-request-id` response header).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestOrigin {
+    /// The portal's id for this request.
+    pub request_id: String,
+    /// The client's IP address as the listener saw it.
+    pub client: Option<String>,
+}
+
+/// The origin of this request (empty outside a server request).
+pub fn current_origin() -> RequestOrigin {
+    #[cfg(feature = "ssr")]
+    {
+        leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<RequestOrigin>().cloned())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        RequestOrigin::default()
+    }
 }
 
 /// The signed-in account of this request, if any.
@@ -47,6 +75,7 @@ pub fn navigation() -> Option<Navigation> {
         Some(Navigation {
             can_browse: policy.can_browse(&principal.roles),
             has_me: principal.workmail_user.is_some() && policy.can_see_self(&principal.roles),
+            audit: policy.audit_right(&principal.roles),
             account: principal.account,
         })
     }

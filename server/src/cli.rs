@@ -121,10 +121,10 @@ pub async fn run_accounts(
             )
         })?;
     }
-    let pool = crate::store::open(config)
+    let database = crate::store::open(config)
         .await
         .map_err(|e| format!("PORTAL_DATABASE_URL: {e}"))?;
-    let accounts = AccountStore::new(pool.clone());
+    let accounts = AccountStore::new(database.pool.clone());
     let say = |out: &mut dyn Write, text: String| {
         writeln!(out, "{text}").map_err(|e| format!("cannot write: {e}"))
     };
@@ -231,7 +231,7 @@ pub async fn run_accounts(
         }
     }
     .await;
-    pool.close().await;
+    database.pool.close().await;
     result
 }
 

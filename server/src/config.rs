@@ -1,6 +1,7 @@
 //! The portal's settings: defaults, overridden by `PORTAL_*` environment variables, validated
 //! once at start-up. A bad value stops start-up with a message naming the setting.
 
+use app::domain::Field;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -63,6 +64,12 @@ pub struct PortalConfig {
     pub policy_file: Option<PathBuf>,
     /// The password of the demo accounts (embedded directory only).
     pub demo_password: String,
+    /// Fields whose values the audit log keeps only as a keyed hash.
+    pub audit_hashed_fields: Vec<Field>,
+    /// Fields whose values the audit log does not keep at all.
+    pub audit_redacted_fields: Vec<Field>,
+    /// Audit records older than this are deleted; `None` keeps them for ever.
+    pub audit_retention: Option<Duration>,
 }
 
 impl Default for PortalConfig {
@@ -82,6 +89,9 @@ impl Default for PortalConfig {
             session_store: SessionStoreSetting::Database,
             policy_file: None,
             demo_password: DEFAULT_DEMO_PASSWORD.to_owned(),
+            audit_hashed_fields: Vec::new(),
+            audit_redacted_fields: Vec::new(),
+            audit_retention: None,
         }
     }
 }
@@ -191,6 +201,23 @@ impl PortalConfig {
         if let Some(path) = get("PORTAL_POLICY") {
             config.policy_file = Some(PathBuf::from(path));
         }
+        if let Some(list) = get("PORTAL_AUDIT_HASHED_FIELDS") {
+            config.audit_hashed_fields = crate::audit::parse_field_list(list)
+                .map_err(|e| invalid("PORTAL_AUDIT_HASHED_FIELDS", e))?;
+        }
+        if let Some(list) = get("PORTAL_AUDIT_REDACTED_FIELDS") {
+            config.audit_redacted_fields = crate::audit::parse_field_list(list)
+                .map_err(|e| invalid("PORTAL_AUDIT_REDACTED_FIELDS", e))?;
+        }
+        if let Some(days) = get("PORTAL_AUDIT_RETENTION_DAYS") {
+            let days: u64 = days.parse().ok().filter(|&d| d > 0).ok_or_else(|| {
+                invalid(
+                    "PORTAL_AUDIT_RETENTION_DAYS",
+                    format!("`{days}` is not a whole number of days above 0"),
+                )
+            })?;
+            config.audit_retention = Some(Duration::from_secs(days * 86_400));
+        }
         // Not trimmed: a password may start or end with a space.
         if let Some(password) = vars.get("PORTAL_DEMO_PASSWORD").filter(|p| !p.is_empty()) {
             config.demo_password = password.clone();
@@ -243,14 +270,14 @@ impl PortalConfig {
             ));
         }
         if let Some(url) = &self.database_url
-            && !url.starts_with("sqlite:")
+            && !["sqlite:", "postgres://", "postgresql://"]
+                .iter()
+                .any(|scheme| url.starts_with(scheme))
         {
-            let problem = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-                "PostgreSQL is not supported yet; use a sqlite: URL or leave it unset".to_owned()
-            } else {
-                format!("`{url}` is not a sqlite: URL")
-            };
-            return Err(invalid("PORTAL_DATABASE_URL", problem));
+            return Err(invalid(
+                "PORTAL_DATABASE_URL",
+                format!("`{url}` is neither a sqlite: nor a postgres:// URL"),
+            ));
         }
         if let Some(url) = &self.public_url {
             let rest = url
@@ -421,7 +448,7 @@ mod tests {
                 "PORTAL_DIRECTORY_ATTEMPTS",
             ),
             (
-                &[("PORTAL_DATABASE_URL", "postgres://db/portal")],
+                &[("PORTAL_DATABASE_URL", "mysql://db/portal")],
                 "PORTAL_DATABASE_URL",
             ),
             (
@@ -440,6 +467,18 @@ mod tests {
                 "PORTAL_SESSION_LIFETIME_MINUTES",
             ),
             (&[("PORTAL_SESSION_STORE", "redis")], "PORTAL_SESSION_STORE"),
+            (
+                &[("PORTAL_AUDIT_HASHED_FIELDS", "Telephone,Salary")],
+                "PORTAL_AUDIT_HASHED_FIELDS",
+            ),
+            (
+                &[("PORTAL_AUDIT_REDACTED_FIELDS", "Email")],
+                "PORTAL_AUDIT_REDACTED_FIELDS",
+            ),
+            (
+                &[("PORTAL_AUDIT_RETENTION_DAYS", "0")],
+                "PORTAL_AUDIT_RETENTION_DAYS",
+            ),
         ];
         for (pairs, setting) in cases {
             let error = PortalConfig::from_vars(&vars(pairs)).expect_err("invalid");

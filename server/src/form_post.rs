@@ -7,9 +7,9 @@
 use crate::AppState;
 use app::api::{ApiError, SaveRequest};
 use app::components::{LOADED_PREFIX, VERSION_INPUT};
-use app::domain::{Field, FieldValues, Principal};
+use app::domain::{AuditEntry, Field, FieldValues, Outcome, Principal};
 use app::pages::{RejectedSave, user_path};
-use app::session::ME_PATH;
+use app::session::{ME_PATH, RequestOrigin};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -20,19 +20,22 @@ use leptos::prelude::provide_context;
 pub async fn save_user_form(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
+    Extension(origin): Extension<RequestOrigin>,
     Path(user): Path<String>,
     uri: Uri,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let page = user_path(&user);
-    save_form(state, principal, user, page, uri, headers, pairs).await
+    let who = Submitter { principal, origin };
+    save_form(state, who, user, page, uri, headers, pairs).await
 }
 
 /// Handles the form post of `/me` (the account's own WorkMail user).
 pub async fn save_me_form(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
+    Extension(origin): Extension<RequestOrigin>,
     uri: Uri,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -44,21 +47,19 @@ pub async fn save_me_form(
         )
             .into_response();
     };
-    save_form(
-        state,
-        principal,
-        user,
-        ME_PATH.to_owned(),
-        uri,
-        headers,
-        pairs,
-    )
-    .await
+    let who = Submitter { principal, origin };
+    save_form(state, who, user, ME_PATH.to_owned(), uri, headers, pairs).await
+}
+
+/// Who posted the form.
+struct Submitter {
+    principal: Principal,
+    origin: RequestOrigin,
 }
 
 async fn save_form(
     state: AppState,
-    principal: Principal,
+    who: Submitter,
     user: String,
     page: String,
     uri: Uri,
@@ -69,6 +70,18 @@ async fn save_form(
         Ok(request) => request,
         Err(problem) => {
             tracing::info!(user, problem, "unreadable edit form post");
+            let entry = AuditEntry {
+                outcome: Some(Outcome::Invalid),
+                account: who.principal.account.clone(),
+                client: who.origin.client.clone(),
+                request_id: who.origin.request_id.clone(),
+                target_id: Some(user.clone()),
+                detail: Some(format!("unreadable form post: {problem}")),
+                ..AuditEntry::default()
+            };
+            if let Err(error) = state.audit.record(entry).await {
+                tracing::error!(%error, "could not write the audit record of a save");
+            }
             return (
                 StatusCode::BAD_REQUEST,
                 axum::response::Html(format!(
@@ -79,11 +92,14 @@ async fn save_form(
                 .into_response();
         }
     };
+    let Submitter { principal, origin } = who;
     let gate = app::editing::Gate {
         policy: &state.policy,
         principal: &principal,
     };
-    match app::editing::save_user(&*state.directory, gate, &request).await {
+    let saved =
+        app::editing::save_user(&*state.directory, &*state.audit, gate, &origin, &request).await;
+    match saved {
         Ok(outcome) => {
             let saved = outcome
                 .saved

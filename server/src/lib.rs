@@ -5,6 +5,7 @@
 // builds (without `--cfg erase_components`) need more than the default 128.
 #![recursion_limit = "256"]
 
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -13,6 +14,7 @@ mod form_post;
 mod origin_check;
 mod page;
 pub mod policy_file;
+mod request_origin;
 mod static_files;
 pub mod store;
 
@@ -23,14 +25,15 @@ pub mod store;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use app::domain::Policy;
-use app::ports::{DirectoryErrorKind, DirectoryHandle, PolicyHandle};
+use app::ports::{AuditHandle, DirectoryErrorKind, DirectoryHandle, PolicyHandle};
+use audit::{SqlAuditLog, ValueModes};
 use auth::AuthState;
 use auth::password::PasswordCheck;
 use auth::rate_limit::{RateLimits, SignInLimiter};
 use auth::session::SessionBackend;
 use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use config::{DirectorySetting, PortalConfig};
 use directory::{ClientSettings, WorkMailDirectory};
@@ -50,6 +53,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub directory: DirectoryHandle,
     pub policy: PolicyHandle,
+    pub audit: AuditHandle,
     pub auth: AuthState,
     pub sessions: SessionManagerLayer<SessionBackend>,
     pub own_origin: OwnOrigin,
@@ -60,6 +64,7 @@ impl AppState {
     fn provide(&self) {
         provide_context(self.directory.clone());
         provide_context(self.policy.clone());
+        provide_context(self.audit.clone());
     }
 }
 
@@ -107,8 +112,11 @@ pub struct RunningPortal {
     url: String,
     emulator: Option<RunningEmulator>,
     accounts: AccountStore,
-    pool: sqlx::SqlitePool,
-    cleanup: Option<tokio::task::JoinHandle<()>>,
+    database: store::Database,
+    audit: SqlAuditLog,
+    directory: DirectoryHandle,
+    /// Session clean-up, audit reconciliation and retention.
+    background: Vec<tokio::task::JoinHandle<()>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -134,6 +142,21 @@ impl RunningPortal {
         &self.accounts
     }
 
+    /// The portal database.
+    pub fn database(&self) -> &store::Database {
+        &self.database
+    }
+
+    /// Reconciles audit intents older than `min_age` now (this also runs at start-up and every
+    /// minute for intents older than [`audit::reconcile::MIN_INTENT_AGE`]); returns how many
+    /// became records.
+    pub async fn reconcile_audit(&self, min_age: Duration) -> Result<usize, String> {
+        self.audit
+            .reconcile(&*self.directory, min_age)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     /// Runs until the server stops (the binary waits on this).
     pub async fn wait(&mut self) {
         let _ = (&mut self.task).await;
@@ -145,10 +168,10 @@ impl RunningPortal {
             let _ = stop.send(());
         }
         let _ = (&mut self.task).await;
-        if let Some(cleanup) = self.cleanup.take() {
-            cleanup.abort();
+        for task in self.background.drain(..) {
+            task.abort();
         }
-        self.pool.close().await;
+        self.database.pool.close().await;
         if let Some(emulator) = self.emulator.take() {
             emulator.shutdown().await;
         }
@@ -164,14 +187,21 @@ pub async fn start(
     if config.database_url.is_none() {
         create_data_dir(&config)?;
     }
-    let pool = store::open(&config)
+    let database = store::open(&config)
         .await
         .map_err(|e| StartError::Database(e.to_string()))?;
-    let accounts = AccountStore::new(pool.clone());
-    let sessions = SessionBackend::open(&config, &pool)
+    let accounts = AccountStore::new(database.pool.clone());
+    let sessions = SessionBackend::open(&config, &database)
         .await
         .map_err(|e| StartError::Database(format!("cannot create the sessions table: {e}")))?;
-    let cleanup = sessions.spawn_cleanup(Duration::from_secs(600));
+    let modes = ValueModes::new(&config.audit_hashed_fields, &config.audit_redacted_fields);
+    let audit_log = SqlAuditLog::open(database.pool.clone(), modes)
+        .await
+        .map_err(|e| StartError::Database(format!("cannot open the audit log: {e}")))?;
+    let mut background: Vec<_> = sessions
+        .spawn_cleanup(Duration::from_secs(600))
+        .into_iter()
+        .collect();
 
     let (emulator, settings) = connect_settings(&config).await?;
     if config.directory == DirectorySetting::Embedded {
@@ -184,11 +214,22 @@ pub async fn start(
     let directory = WorkMailDirectory::new(client, config.organization_id.clone());
     check_directory(&config, &directory).await?;
 
+    let directory = DirectoryHandle::new(directory);
+    background.push(audit::reconcile::spawn(
+        audit_log.clone(),
+        directory.0.clone(),
+        Duration::from_secs(60),
+    ));
+    if let Some(keep) = config.audit_retention {
+        background.push(audit::retention::spawn(audit_log.clone(), keep));
+    }
+
     let passwords = PasswordCheck::new().map_err(StartError::DemoAccounts)?;
     let state = AppState {
         leptos_options: leptos_options.clone(),
-        directory: DirectoryHandle::new(directory),
+        directory: directory.clone(),
         policy: PolicyHandle(Arc::new(policy)),
+        audit: AuditHandle(Arc::new(audit_log.clone())),
         auth: AuthState {
             accounts: accounts.clone(),
             passwords,
@@ -232,8 +273,10 @@ pub async fn start(
         url: format!("http://{addr}"),
         emulator,
         accounts,
-        pool,
-        cleanup,
+        database,
+        audit: audit_log,
+        directory,
+        background,
         stop: Some(stop),
         task,
     })
@@ -259,6 +302,8 @@ pub fn router(state: AppState) -> Router {
         .route(app::session::ME_PATH, post(form_post::save_me_form))
         .route(app::session::LOGIN_PATH, post(auth::sign_in))
         .route(app::session::LOGOUT_PATH, post(auth::sign_out))
+        .route("/audit/export.csv", get(audit::export::csv))
+        .route("/audit/export.json", get(audit::export::json))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
             move || app::shell(options.clone())
@@ -279,11 +324,13 @@ pub fn router(state: AppState) -> Router {
             auth::authenticate,
         ))
         .layer(state.sessions.clone())
-        // Outermost: a forged write is refused before any session is read or written.
+        // A forged write is refused before any session is read or written.
         .layer(axum::middleware::from_fn_with_state(
             state.own_origin.clone(),
             origin_check::same_origin_writes,
         ))
+        // Outermost: every answer carries a request id.
+        .layer(axum::middleware::from_fn(request_origin::assign))
         .with_state(state)
 }
 

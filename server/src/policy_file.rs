@@ -10,12 +10,17 @@
 //! [[roles.auditor]]
 //! scope = "all"
 //! read = ["*"]                         # every attribute
+//!
+//! # Who may read the audit log (roles not listed: nothing).
+//! [audit]
+//! history = ["manager"]                # the History tab of users the role may view
+//! log = ["auditor"]                    # also /audit and its exports
 //! ```
 //!
 //! Attribute names are the WorkMail API's member names (`Telephone`, `HiddenFromGlobalAddressList`,
 //! `Email`, `EnabledDate`, …). A mistake stops start-up with a message naming the line.
 
-use app::domain::{Access, Attribute, Field, Policy, Scope};
+use app::domain::{Access, Attribute, AuditRight, Field, Policy, Scope};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -33,6 +38,17 @@ pub struct PolicyFileError {
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
     roles: BTreeMap<RoleName, Vec<GrantEntry>>,
+    #[serde(default)]
+    audit: AuditSection,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditSection {
+    #[serde(default)]
+    history: Vec<RoleName>,
+    #[serde(default)]
+    log: Vec<RoleName>,
 }
 
 #[derive(Deserialize)]
@@ -161,6 +177,25 @@ pub fn parse(text: &str) -> Result<Policy, PolicyFileError> {
             }
         }
     }
+    let rights = [
+        (file.audit.history, AuditRight::History),
+        (file.audit.log, AuditRight::Log),
+    ];
+    for (roles, right) in rights {
+        for RoleName(role) in roles {
+            if !policy.has_role(&role) {
+                return Err(PolicyFileError {
+                    line: None,
+                    message: format!(
+                        "[audit] names role `{role}`, which has no [[roles.{role}]] table"
+                    ),
+                });
+            }
+            if policy.audit_right(std::slice::from_ref(&role)) < right {
+                policy.set_audit_right(role, right);
+            }
+        }
+    }
     Ok(policy)
 }
 
@@ -197,6 +232,10 @@ edit = ["*"]
 
 [roles]
 nobody = []
+
+[audit]
+history = ["manager"]
+log = ["auditor"]
 "#;
 
     #[test]
@@ -314,5 +353,21 @@ nobody = []
         assert!(message.starts_with("PORTAL_POLICY: "), "{message}");
         assert!(message.contains("policy.toml: line 2: "), "{message}");
         assert!(load(&dir.path().join("missing.toml")).is_err());
+    }
+
+    #[test]
+    fn audit_rights_come_from_the_audit_table() {
+        let policy = parse(EXAMPLE).expect("valid");
+        let right = |role: &str| policy.audit_right(&[role.to_owned()]);
+        assert_eq!(right("manager"), AuditRight::History);
+        assert_eq!(right("auditor"), AuditRight::Log);
+        assert_eq!(right("operator"), AuditRight::None);
+
+        let error = parse("[[roles.a]]\nscope = \"all\"\n[audit]\nlog = [\"ghost\"]\n")
+            .expect_err("unknown role");
+        assert!(error.message.contains("ghost"), "{error}");
+        let error =
+            parse("[[roles.a]]\nscope = \"all\"\n[audit]\nread = [\"a\"]\n").expect_err("typo");
+        assert_eq!(error.line, Some(4), "{error}");
     }
 }

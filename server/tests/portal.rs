@@ -1747,3 +1747,6 @@ impl IntoPair for (StatusCode, reqwest::header::HeaderMap, Value) {
         (self.0, self.2)
     }
 }
+
+#[path = "portal/audit.rs"]
+mod audit;

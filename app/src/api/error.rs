@@ -44,6 +44,8 @@ pub enum ErrorKind {
     Unauthenticated,
     /// The account's role may not do this; see `field_errors` for the field.
     Forbidden,
+    /// The audit log cannot be written, so the portal refuses to change anything.
+    AuditUnavailable,
     /// The browser could not reach the portal.
     Network,
     /// Anything else; details are in the server log.
@@ -65,6 +67,7 @@ impl ErrorKind {
             | ErrorKind::Unreachable => 502,
             ErrorKind::OrganizationState
             | ErrorKind::DirectoryUnavailable
+            | ErrorKind::AuditUnavailable
             | ErrorKind::Throttled => 503,
             ErrorKind::Timeout => 504,
             ErrorKind::Network | ErrorKind::Internal => 500,
@@ -80,6 +83,7 @@ impl ErrorKind {
                 | ErrorKind::Timeout
                 | ErrorKind::Unreachable
                 | ErrorKind::Network
+                | ErrorKind::AuditUnavailable
                 | ErrorKind::OrganizationState
         )
     }
@@ -137,6 +141,10 @@ impl ErrorKind {
                 "Your session has ended. Sign in again; your input is still in the form."
             }
             ErrorKind::Forbidden => "Your role doesn't allow this change. Nothing was saved.",
+            ErrorKind::AuditUnavailable => {
+                "The portal can't write its audit log right now, so nothing was saved. \
+                 Try again in a moment."
+            }
             ErrorKind::Network => {
                 "Your browser couldn't reach the portal. Check your connection and try again; \
                  your input is still in the form."

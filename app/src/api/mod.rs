@@ -1,14 +1,18 @@
 //! Server functions, one per file, plus the types they exchange with the browser.
 
 mod error;
+mod get_audit_log;
+mod get_history;
 mod get_user;
 mod update_user;
 
 pub use error::{ApiError, ErrorKind};
+pub use get_audit_log::{GetAuditLog, get_audit_log};
+pub use get_history::{GetHistory, get_history};
 pub use get_user::{GetUser, get_user};
 pub use update_user::{UpdateUser, update_user};
 
-use crate::domain::{Field, FieldValues, SavePlan, UserAccess, UserProfile};
+use crate::domain::{AuditPage, Field, FieldValues, SavePlan, UserAccess, UserProfile};
 
 /// One user as the signed-in account may see it, with what it may do to each attribute.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +23,16 @@ pub struct UserView {
     pub access: UserAccess,
 }
 use serde::{Deserialize, Serialize};
+
+/// One page of a user's change history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    /// The user's id (the page may have been opened by name or email).
+    pub user_id: String,
+    /// How the page names the user.
+    pub title: String,
+    pub page: AuditPage,
+}
 
 /// A save as the edit form submits it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +136,8 @@ pub struct Caller {
     pub principal: crate::domain::Principal,
     pub policy: crate::ports::PolicyHandle,
     pub directory: crate::ports::DirectoryHandle,
+    pub audit: crate::ports::AuditHandle,
+    pub origin: crate::session::RequestOrigin,
 }
 
 #[cfg(feature = "ssr")]
@@ -136,6 +152,8 @@ impl Caller {
             principal: principal()?,
             policy: policy()?,
             directory: directory()?,
+            audit: audit()?,
+            origin: crate::session::current_origin(),
         })
     }
 
@@ -157,6 +175,19 @@ impl Caller {
 pub fn policy() -> Result<crate::ports::PolicyHandle, ApiError> {
     leptos::prelude::use_context::<crate::ports::PolicyHandle>().ok_or_else(|| {
         tracing::error!("no Policy in the Leptos context: the server wiring is incomplete");
+        ApiError::new(ErrorKind::Internal)
+    })
+}
+
+/// The audit log, from the Leptos context.
+#[cfg(feature = "ssr")]
+#[expect(
+    clippy::result_large_err,
+    reason = "ApiError is what every server function returns"
+)]
+pub fn audit() -> Result<crate::ports::AuditHandle, ApiError> {
+    leptos::prelude::use_context::<crate::ports::AuditHandle>().ok_or_else(|| {
+        tracing::error!("no AuditLog in the Leptos context: the server wiring is incomplete");
         ApiError::new(ErrorKind::Internal)
     })
 }

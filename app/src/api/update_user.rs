@@ -11,7 +11,14 @@ use leptos::server_fn::codec::Json;
 pub async fn update_user(request: SaveRequest) -> Result<SaveOutcome, ApiError> {
     let result = async {
         let caller = super::Caller::current()?;
-        crate::editing::save_user(&*caller.directory, caller.gate(), &request).await
+        crate::editing::save_user(
+            &*caller.directory,
+            &*caller.audit,
+            caller.gate(),
+            &caller.origin,
+            &request,
+        )
+        .await
     };
     super::with_status(result.await)
 }

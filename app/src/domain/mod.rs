@@ -2,6 +2,7 @@
 //!
 //! The same code runs in the browser (to pre-validate the form) and on the server (to enforce).
 
+mod audit;
 mod change;
 mod field;
 mod policy;
@@ -10,9 +11,15 @@ mod validation;
 mod values;
 mod version;
 
+pub use audit::{
+    AUDIT_PAGE_SIZE, AuditEntry, AuditFilter, AuditPage, AuditRecord, ChangedValue, FieldChange,
+    Outcome, ValueMode,
+};
 pub use change::{Change, Conflict, SavePlan, derive_changes, plan_save, rebase};
 pub use field::{Field, FieldKind};
-pub use policy::{Access, Attribute, Fact, Grant, Policy, Principal, Relation, Scope, UserAccess};
+pub use policy::{
+    Access, Attribute, AuditRight, Fact, Grant, Policy, Principal, Relation, Scope, UserAccess,
+};
 pub use profile::{Timestamp, UserProfile, UserRole, UserState, role_label};
 pub use validation::{
     FieldError, FieldProblem, MAX_ATTRIBUTE_CHARS, check_value, validate_changes,

@@ -212,10 +212,26 @@ pub struct Principal {
     pub workmail_user: Option<String>,
 }
 
-/// Role × attribute → access within a scope. Anything not granted is hidden.
+/// What a role may read of the audit log. Ordered: more is greater.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub enum AuditRight {
+    /// Nothing.
+    #[default]
+    None,
+    /// The History of the users the role may view (fields it may not see left out).
+    History,
+    /// History, plus the whole log at `/audit` and its exports.
+    Log,
+}
+
+/// Role × attribute → access within a scope, plus each role's right to the audit log.
+/// Anything not granted is hidden.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Policy {
     roles: BTreeMap<String, Vec<Grant>>,
+    audit: BTreeMap<String, AuditRight>,
 }
 
 impl Policy {
@@ -266,6 +282,9 @@ impl Policy {
             Attribute::Fact(Fact::State),
         ]);
         policy.grant("employee", Scope::Own, Access::Read, employee_read);
+        policy.set_audit_right("admin", AuditRight::Log);
+        policy.set_audit_right("hr", AuditRight::History);
+        policy.set_audit_right("helpdesk", AuditRight::History);
         policy.grant(
             "employee",
             Scope::Own,
@@ -295,6 +314,23 @@ impl Policy {
             access,
             attributes,
         });
+    }
+
+    /// Sets what `role` may read of the audit log (creating the role).
+    pub fn set_audit_right(&mut self, role: impl Into<String>, right: AuditRight) {
+        let role = role.into();
+        self.roles.entry(role.clone()).or_default();
+        self.audit.insert(role, right);
+    }
+
+    /// The most any of the roles may read of the audit log.
+    pub fn audit_right(&self, roles: &[String]) -> AuditRight {
+        roles
+            .iter()
+            .filter_map(|role| self.audit.get(role))
+            .copied()
+            .max()
+            .unwrap_or_default()
     }
 
     /// Declares a role that grants nothing (everything hidden).

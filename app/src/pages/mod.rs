@@ -1,5 +1,7 @@
 //! One file per page. Pages render on the server only (islands mode).
 
+mod audit;
+mod history;
 mod home;
 mod login;
 mod me;
@@ -7,9 +9,23 @@ mod not_found;
 mod user;
 mod users;
 
+pub use audit::AuditLogPage;
+pub use history::HistoryPage;
 pub use home::HomePage;
 pub use login::{LoginAttempt, LoginPage, LoginProblem};
 pub use me::MePage;
 pub use not_found::NotFound;
-pub use user::{RejectedSave, UserPage, UserScreen, user_path};
+pub use user::{RejectedSave, UserPage, UserScreen, UserTabs, history_path, user_path};
 pub use users::UsersPage;
+
+/// Sets the HTTP status of the page being rendered (server only).
+fn set_status(status: u16) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(
+            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = status;
+}

@@ -1,5 +1,6 @@
 //! `/users/{id}`: one user's profile and the edit form.
 
+use super::set_status;
 use crate::api::{ApiError, ErrorKind, SaveRequest, UserView, get_user};
 use crate::components::{EditorState, ErrorBanner, Notice, UserEditor, UserFacts};
 use crate::domain::{Field, rebase};
@@ -19,6 +20,31 @@ pub struct RejectedSave {
 /// The path of a user's edit page (the id is percent-encoded where a path needs it).
 pub fn user_path(user: &str) -> String {
     format!("/users/{}", crate::url::percent_encode(user, b"@+"))
+}
+
+/// The path of a user's History tab.
+pub fn history_path(user: &str) -> String {
+    format!("{}/history", user_path(user))
+}
+
+/// The Details / History tabs of a user's pages; History only for roles that may read it.
+#[component]
+pub fn UserTabs(user_id: String, history: bool) -> impl IntoView {
+    let can_read_history = crate::session::navigation()
+        .is_some_and(|nav| nav.audit >= crate::domain::AuditRight::History);
+    can_read_history.then(|| {
+        let current = |on: bool| on.then_some("page");
+        view! {
+            <nav class="tabs" aria-label="User pages">
+                <a href=user_path(&user_id) aria-current=current(!history)>
+                    "Details"
+                </a>
+                <a href=history_path(&user_id) aria-current=current(history)>
+                    "History"
+                </a>
+            </nav>
+        }
+    })
 }
 
 /// The edit page of `/users/{id}`.
@@ -136,6 +162,7 @@ fn profile_view(user: String, action: String, view: UserView, state: EditorState
     let subtitle = profile.email.clone().or(profile.name.clone());
     let can_browse = crate::session::navigation().is_some_and(|nav| nav.can_browse);
     let facts_access = access.clone();
+    let user_id = profile.user_id.clone();
     view! {
         <Title text=title.clone() />
         <section class="page user-page">
@@ -149,6 +176,7 @@ fn profile_view(user: String, action: String, view: UserView, state: EditorState
                 })}
             <h1>{title}</h1>
             {subtitle.map(|s| view! { <p class="subtitle">{s}</p> })}
+            <UserTabs user_id history=false />
             <div class="columns">
                 <UserEditor user action state access />
                 <UserFacts profile access=facts_access />
@@ -190,17 +218,6 @@ fn saved_notice(saved: &str) -> Notice {
             kept_from_others: Vec::new(),
         }
     }
-}
-
-fn set_status(status: u16) {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(
-            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
-        );
-    }
-    #[cfg(not(feature = "ssr"))]
-    let _ = status;
 }
 
 #[cfg(test)]

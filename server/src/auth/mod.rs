@@ -8,14 +8,14 @@ pub mod session;
 use crate::AppState;
 use crate::store::{AccountStore, NewAccount};
 use app::api::{ApiError, ErrorKind};
-use app::domain::Principal;
+use app::domain::{AuditEntry, Outcome, Principal};
 use app::pages::{LoginAttempt, LoginProblem};
-use app::session::{LOGIN_PATH, login_url, safe_next};
-use axum::Form;
+use app::session::{LOGIN_PATH, RequestOrigin, login_url, safe_next};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
 use http::request::Parts;
 use http::{HeaderMap, Method, Request, StatusCode, Uri};
 use password::PasswordCheck;
@@ -226,6 +226,7 @@ pub async fn sign_in(
     State(state): State<AppState>,
     session: Session,
     ClientAddress(address): ClientAddress,
+    Extension(origin): Extension<RequestOrigin>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -247,6 +248,8 @@ pub async fn sign_in(
     };
     if !auth.limiter.allows(&login, address, Instant::now()) {
         tracing::warn!(login, ?address, "sign-in refused: too many failed attempts");
+        let detail = Some("too many failed attempts");
+        record(&state, &origin, Outcome::SignInFailed, &login, detail).await;
         return refuse(LoginProblem::TooManyAttempts).await;
     }
     let account = match auth.accounts.find_by_login(&login).await {
@@ -262,6 +265,7 @@ pub async fn sign_in(
     let Some(account) = account else {
         auth.limiter.record_failure(&login, address, Instant::now());
         tracing::info!(login, ?address, "sign-in failed");
+        record(&state, &origin, Outcome::SignInFailed, &login, None).await;
         return refuse(LoginProblem::Failed).await;
     };
     auth.limiter.record_success(&login);
@@ -274,15 +278,53 @@ pub async fn sign_in(
         return (StatusCode::INTERNAL_SERVER_ERROR, "Cannot start a session.").into_response();
     }
     tracing::info!(login, "signed in");
+    record(&state, &origin, Outcome::SignedIn, &account.login, None).await;
     Redirect::to(&next).into_response()
 }
 
 /// `POST /logout`: deletes the session, then shows the sign-in page.
-pub async fn sign_out(session: Session) -> Response {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    session: Session,
+    principal: Option<Extension<Principal>>,
+    Extension(origin): Extension<RequestOrigin>,
+) -> Response {
     if let Err(error) = PortalSession(session).sign_out().await {
         tracing::error!(%error, "cannot delete a session");
     }
+    if let Some(Extension(principal)) = principal {
+        record(
+            &state,
+            &origin,
+            Outcome::SignedOut,
+            &principal.account,
+            None,
+        )
+        .await;
+    }
     Redirect::to(LOGIN_PATH).into_response()
+}
+
+/// Writes the audit record of a sign-in, failed sign-in or sign-out. A failing audit store is
+/// logged and does not stop the person (signing in and out changes nothing in the directory).
+async fn record(
+    state: &AppState,
+    origin: &RequestOrigin,
+    outcome: Outcome,
+    account: &str,
+    detail: Option<&str>,
+) {
+    let entry = AuditEntry {
+        outcome: Some(outcome),
+        account: account.to_owned(),
+        client: origin.client.clone(),
+        request_id: origin.request_id.clone(),
+        detail: detail.map(str::to_owned),
+        ..AuditEntry::default()
+    };
+    if let Err(error) = state.audit.record(entry).await {
+        tracing::error!(%error, outcome = outcome.name(), "could not write an audit record");
+    }
 }
 
 /// Renders the sign-in page around a failed attempt, with the fitting status.

@@ -2,50 +2,88 @@
 //! the rest of the code never handles session keys.
 
 use crate::config::{PortalConfig, SessionStoreSetting};
+use crate::store::{Backend, Database};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion};
 use tower_sessions::{Expiry, MemoryStore, Session, SessionManagerLayer, SessionStore};
-use tower_sessions_sqlx_store::SqliteStore;
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 /// The session cookie's name.
 pub const COOKIE_NAME: &str = "portal_session";
 const AUTH_KEY: &str = "portal.auth";
 
-/// Where sessions live; one variant per `PORTAL_SESSION_STORE` value (Redis can be added as
-/// another variant).
+/// Where sessions live: the portal database (SQLite or PostgreSQL), or memory
+/// (`PORTAL_SESSION_STORE`). Redis can be added as another variant.
 #[derive(Clone, Debug)]
 pub enum SessionBackend {
-    Database(SqliteStore),
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
     Memory(MemoryStore),
+}
+
+/// Runs `$call` on whichever store the backend holds.
+macro_rules! on_store {
+    ($backend:expr, $store:ident => $call:expr) => {
+        match $backend {
+            SessionBackend::Sqlite($store) => $call,
+            SessionBackend::Postgres($store) => $call,
+            SessionBackend::Memory($store) => $call,
+        }
+    };
 }
 
 impl SessionBackend {
     /// The store the configuration asks for; the database store's table is created if needed.
-    pub async fn open(config: &PortalConfig, pool: &sqlx::SqlitePool) -> Result<Self, sqlx::Error> {
-        match config.session_store {
-            SessionStoreSetting::Database => {
-                let store = SqliteStore::new(pool.clone());
+    /// tower-sessions-sqlx-store needs a pool typed for its engine, so it gets its own small
+    /// pool on the portal database.
+    pub async fn open(config: &PortalConfig, database: &Database) -> Result<Self, sqlx::Error> {
+        match (config.session_store, database.backend) {
+            (SessionStoreSetting::Database, Backend::Sqlite) => {
+                let options: sqlx::sqlite::SqliteConnectOptions = database.url.parse()?;
+                let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(
+                        options
+                            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                            .busy_timeout(Duration::from_secs(5)),
+                    )
+                    .await?;
+                let store = SqliteStore::new(pool);
                 store.migrate().await?;
-                Ok(SessionBackend::Database(store))
+                Ok(SessionBackend::Sqlite(store))
             }
-            SessionStoreSetting::Memory => Ok(SessionBackend::Memory(MemoryStore::default())),
+            (SessionStoreSetting::Database, Backend::Postgres) => {
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(4)
+                    .connect(&database.url)
+                    .await?;
+                let store = PostgresStore::new(pool);
+                store.migrate().await?;
+                Ok(SessionBackend::Postgres(store))
+            }
+            (SessionStoreSetting::Memory, _) => Ok(SessionBackend::Memory(MemoryStore::default())),
         }
     }
 
     /// Deletes expired sessions every `period` (the memory store forgets them on load).
     pub fn spawn_cleanup(&self, period: Duration) -> Option<tokio::task::JoinHandle<()>> {
-        let SessionBackend::Database(store) = self else {
+        if matches!(self, SessionBackend::Memory(_)) {
             return None;
-        };
-        let store = store.clone();
+        }
+        let backend = self.clone();
         Some(tokio::spawn(async move {
             let mut interval = tokio::time::interval(period);
             loop {
                 interval.tick().await;
-                if let Err(error) = store.delete_expired().await {
+                let deleted = match &backend {
+                    SessionBackend::Sqlite(store) => store.delete_expired().await,
+                    SessionBackend::Postgres(store) => store.delete_expired().await,
+                    SessionBackend::Memory(_) => Ok(()),
+                };
+                if let Err(error) = deleted {
                     tracing::warn!(%error, "could not delete expired sessions");
                 }
             }
@@ -56,31 +94,19 @@ impl SessionBackend {
 #[async_trait::async_trait]
 impl SessionStore for SessionBackend {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            SessionBackend::Database(store) => store.create(record).await,
-            SessionBackend::Memory(store) => store.create(record).await,
-        }
+        on_store!(self, store => store.create(record).await)
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            SessionBackend::Database(store) => store.save(record).await,
-            SessionBackend::Memory(store) => store.save(record).await,
-        }
+        on_store!(self, store => store.save(record).await)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            SessionBackend::Database(store) => store.load(id).await,
-            SessionBackend::Memory(store) => store.load(id).await,
-        }
+        on_store!(self, store => store.load(id).await)
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            SessionBackend::Database(store) => store.delete(id).await,
-            SessionBackend::Memory(store) => store.delete(id).await,
-        }
+        on_store!(self, store => store.delete(id).await)
     }
 }
 

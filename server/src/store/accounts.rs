@@ -1,6 +1,6 @@
 //! Portal accounts: login name, argon2id hash, roles, the WorkMail user, enabled flag.
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// One portal account.
@@ -43,7 +43,8 @@ struct AccountRow {
     password_hash: String,
     roles: String,
     workmail_user: Option<String>,
-    enabled: bool,
+    /// 1 or 0 (an integer on both engines; see the migrations).
+    enabled: i64,
 }
 
 impl From<AccountRow> for Account {
@@ -59,7 +60,7 @@ impl From<AccountRow> for Account {
                 .map(str::to_owned)
                 .collect(),
             workmail_user: row.workmail_user,
-            enabled: row.enabled,
+            enabled: row.enabled != 0,
         }
     }
 }
@@ -95,18 +96,18 @@ const COLUMNS: &str = "id, login, password_hash, roles, workmail_user, enabled";
 /// The accounts table.
 #[derive(Clone, Debug)]
 pub struct AccountStore {
-    pool: SqlitePool,
+    pool: AnyPool,
 }
 
 impl AccountStore {
-    pub fn new(pool: SqlitePool) -> Self {
+    pub fn new(pool: AnyPool) -> Self {
         Self { pool }
     }
 
     /// The account with this login name (any case), enabled or not.
     pub async fn find_by_login(&self, login: &str) -> Result<Option<Account>, AccountError> {
         let row: Option<AccountRow> =
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE login = ?"))
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE login = $1"))
                 .bind(login.trim().to_ascii_lowercase())
                 .fetch_optional(&self.pool)
                 .await?;
@@ -116,7 +117,7 @@ impl AccountStore {
     /// The account with this id, enabled or not.
     pub async fn find_by_id(&self, id: i64) -> Result<Option<Account>, AccountError> {
         let row: Option<AccountRow> =
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?"))
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"))
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -141,7 +142,7 @@ impl AccountStore {
         let now = now();
         sqlx::query(
             "INSERT INTO accounts (login, password_hash, roles, workmail_user, enabled, \
-             created_at, updated_at) VALUES (?, ?, ?, ?, TRUE, ?, ?)",
+             created_at, updated_at) VALUES ($1, $2, $3, $4, 1, $5, $6)",
         )
         .bind(&login)
         .bind(&account.password_hash)
@@ -163,7 +164,7 @@ impl AccountStore {
     }
 
     async fn update(&self, login: &str, set: &str, value: impl ToBind) -> Result<(), AccountError> {
-        let query = format!("UPDATE accounts SET {set} = ?, updated_at = ? WHERE login = ?");
+        let query = format!("UPDATE accounts SET {set} = $1, updated_at = $2 WHERE login = $3");
         let login = login.trim().to_ascii_lowercase();
         let done = value
             .bind_to(sqlx::query(&query))
@@ -199,13 +200,13 @@ impl AccountStore {
     /// Enables or disables the account (a disabled account cannot sign in, and its sessions
     /// stop working at their next request).
     pub async fn set_enabled(&self, login: &str, enabled: bool) -> Result<(), AccountError> {
-        self.update(login, "enabled", enabled).await
+        self.update(login, "enabled", i64::from(enabled)).await
     }
 
     /// Removes the account.
     pub async fn remove(&self, login: &str) -> Result<(), AccountError> {
         let login = login.trim().to_ascii_lowercase();
-        let done = sqlx::query("DELETE FROM accounts WHERE login = ?")
+        let done = sqlx::query("DELETE FROM accounts WHERE login = $1")
             .bind(&login)
             .execute(&self.pool)
             .await?;
@@ -217,36 +218,17 @@ impl AccountStore {
 }
 
 /// A value `update` can bind (keeps the one UPDATE statement for every column).
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
 trait ToBind {
-    fn bind_to<'q>(
-        self,
-        query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+    fn bind_to(self, query: AnyQuery<'_>) -> AnyQuery<'_>;
 }
 
-impl ToBind for String {
-    fn bind_to<'q>(
-        self,
-        query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-        query.bind(self)
-    }
-}
-
-impl ToBind for Option<String> {
-    fn bind_to<'q>(
-        self,
-        query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-        query.bind(self)
-    }
-}
-
-impl ToBind for bool {
-    fn bind_to<'q>(
-        self,
-        query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+impl<T> ToBind for T
+where
+    T: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + 'static,
+{
+    fn bind_to(self, query: AnyQuery<'_>) -> AnyQuery<'_> {
         query.bind(self)
     }
 }

@@ -1,20 +1,38 @@
-//! The portal database: accounts (and, through tower-sessions-sqlx-store, sessions).
+//! The portal database: accounts and the audit log (sessions live beside them, through
+//! tower-sessions-sqlx-store).
 //!
-//! SQLite by default (a file in the data directory, nothing to install). The SQL is kept
-//! portable so a PostgreSQL pool can be added behind the same [`AccountStore`] API.
+//! SQLite by default (a file in the data directory, nothing to install), PostgreSQL when
+//! `PORTAL_DATABASE_URL` is a `postgres://` URL. Both go through one sqlx `Any` pool, so every
+//! query is written once, with `$1`-style parameters that both understand. Each backend has its
+//! own migrations (`migrations/sqlite`, `migrations/postgres`) because their DDL differs.
 
 mod accounts;
 
 pub use accounts::{Account, AccountError, AccountStore, NewAccount, validate_login};
 
 use crate::config::PortalConfig;
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use std::str::FromStr;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
 use std::time::Duration;
 
-/// The schema migrations, compiled into the binary.
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which engine the portal database runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The open portal database.
+#[derive(Clone, Debug)]
+pub struct Database {
+    pub pool: AnyPool,
+    pub backend: Backend,
+    /// The URL it was opened with (sessions open their own typed pool from it).
+    pub url: String,
+}
 
 /// Why the portal database could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -28,39 +46,109 @@ pub enum DatabaseError {
     },
 }
 
-/// Opens (creating if needed) the portal database and brings its schema up to date.
-pub async fn open(config: &PortalConfig) -> Result<SqlitePool, DatabaseError> {
-    let (options, target) = match &config.database_url {
-        Some(url) => (
-            SqliteConnectOptions::from_str(url).map_err(|source| DatabaseError::Open {
-                target: url.clone(),
-                source,
-            })?,
-            url.clone(),
+/// The database URL the configuration asks for: `PORTAL_DATABASE_URL`, or a SQLite file in
+/// the data directory.
+pub fn database_url(config: &PortalConfig) -> String {
+    match &config.database_url {
+        Some(url) => url.clone(),
+        None => format!(
+            "sqlite://{}?mode=rwc",
+            config.data_dir.join("portal.sqlite3").display()
         ),
-        None => {
-            let path = config.data_dir.join("portal.sqlite3");
-            let target = path.display().to_string();
-            (SqliteConnectOptions::new().filename(path), target)
-        }
-    };
-    let options = options
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(5))
-        .foreign_keys(true);
-    let pool = SqlitePoolOptions::new()
+    }
+}
+
+/// The engine a URL names.
+pub fn backend_of(url: &str) -> Backend {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
+/// Opens (creating if needed) the portal database and brings its schema up to date.
+pub async fn open(config: &PortalConfig) -> Result<Database, DatabaseError> {
+    open_url(&database_url(config)).await
+}
+
+/// Opens the database at `url` and migrates it.
+pub async fn open_url(url: &str) -> Result<Database, DatabaseError> {
+    sqlx::any::install_default_drivers();
+    let backend = backend_of(url);
+    let target = redact_password(url);
+    let pool = AnyPoolOptions::new()
         .max_connections(8)
-        .connect_with(options)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |connection, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers run beside the writer; NORMAL is durable in WAL mode
+                    // except for the last commits before a power loss.
+                    for pragma in [
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA synchronous = NORMAL",
+                        "PRAGMA busy_timeout = 5000",
+                        "PRAGMA foreign_keys = ON",
+                    ] {
+                        connection.execute(pragma).await?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
         .await
         .map_err(|source| DatabaseError::Open {
             target: target.clone(),
             source,
         })?;
-    MIGRATOR
+    let migrator = match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    migrator
         .run(&pool)
         .await
         .map_err(|source| DatabaseError::Migrate { target, source })?;
-    Ok(pool)
+    Ok(Database {
+        pool,
+        backend,
+        url: url.to_owned(),
+    })
+}
+
+/// The URL without its password, for messages.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backend_follows_the_url_scheme() {
+        assert_eq!(backend_of("postgres://db/portal"), Backend::Postgres);
+        assert_eq!(backend_of("postgresql://db/portal"), Backend::Postgres);
+        assert_eq!(backend_of("sqlite://portal.sqlite3"), Backend::Sqlite);
+    }
+
+    #[test]
+    fn messages_never_show_a_password() {
+        assert_eq!(
+            redact_password("postgres://portal:s3cret@db:5432/portal"),
+            "postgres://portal:***@db:5432/portal"
+        );
+        assert_eq!(redact_password("sqlite://x.db"), "sqlite://x.db");
+    }
 }

@@ -1,0 +1,22 @@
+//! `get_audit_log`: one page of the audit log, for `/audit`.
+
+use super::ApiError;
+use crate::domain::{AuditFilter, AuditPage};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+/// The records matching `filter`, newest first. Only for roles the policy lets read the log.
+#[server(prefix = "/api", endpoint = "get_audit_log", input = Json)]
+pub async fn get_audit_log(filter: AuditFilter) -> Result<AuditPage, ApiError> {
+    let result = async {
+        let caller = super::Caller::current()?;
+        crate::auditing::read_log(
+            &*caller.audit,
+            caller.gate(),
+            &filter,
+            crate::domain::AUDIT_PAGE_SIZE,
+        )
+        .await
+    };
+    super::with_status(result.await)
+}

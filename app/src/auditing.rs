@@ -1,0 +1,88 @@
+//! Reading the audit log: the whole log (`/audit` and its exports) and one user's History.
+//! Who may read what is decided here, on the server, for every request.
+
+use crate::api::{ApiError, ErrorKind, History};
+use crate::domain::{Access, AuditFilter, AuditPage, AuditRight, Relation};
+use crate::editing::{Gate, load_profile};
+use crate::ports::{AuditLog, Directory};
+
+/// One page of the whole log. Only for roles with [`AuditRight::Log`]; field changes are shown
+/// as far as the account may read the field of any user (grants limited to its own user or
+/// department don't count here, since a record's target may be anyone).
+pub async fn read_log(
+    audit: &dyn AuditLog,
+    gate: Gate<'_>,
+    filter: &AuditFilter,
+    limit: usize,
+) -> Result<AuditPage, ApiError> {
+    if gate.policy.audit_right(&gate.principal.roles) < AuditRight::Log {
+        tracing::warn!(account = %gate.principal.account, "audit log refused: no right to it");
+        return Err(not_allowed(
+            "Your role doesn't allow reading the audit log.",
+        ));
+    }
+    let access = gate
+        .policy
+        .resolve(&gate.principal.roles, Relation::STRANGER);
+    let mut page = search(audit, filter, limit).await?;
+    page.records = page
+        .records
+        .into_iter()
+        .map(|r| r.without_fields(|f| access.field(f) == Access::Hidden))
+        .collect();
+    Ok(page)
+}
+
+/// One page of a user's History: the changes that reached the directory, newest first, without
+/// the fields the account may not see of this user. A user outside the account's scope is not
+/// found; a role without [`AuditRight::History`] is refused.
+pub async fn read_history(
+    directory: &dyn Directory,
+    audit: &dyn AuditLog,
+    gate: Gate<'_>,
+    user: &str,
+    before: Option<i64>,
+) -> Result<History, ApiError> {
+    if gate.policy.audit_right(&gate.principal.roles) < AuditRight::History {
+        tracing::warn!(account = %gate.principal.account, user, "history refused: no right to it");
+        return Err(not_allowed(
+            "Your role doesn't allow reading change history.",
+        ));
+    }
+    let (profile, access) = load_profile(directory, gate, user).await?;
+    let filter = AuditFilter {
+        target: Some(profile.user_id.clone()),
+        before,
+        reached_directory_only: true,
+        ..AuditFilter::default()
+    };
+    let mut page = search(audit, &filter, crate::domain::AUDIT_PAGE_SIZE).await?;
+    page.records = page
+        .records
+        .into_iter()
+        .map(|r| r.without_fields(|f| access.field(f) == Access::Hidden))
+        .collect();
+    Ok(History {
+        title: access.redact(&profile).title().to_owned(),
+        user_id: profile.user_id,
+        page,
+    })
+}
+
+async fn search(
+    audit: &dyn AuditLog,
+    filter: &AuditFilter,
+    limit: usize,
+) -> Result<AuditPage, ApiError> {
+    audit.search(filter, limit).await.map_err(|error| {
+        tracing::error!(%error, "cannot read the audit log");
+        ApiError::new(ErrorKind::AuditUnavailable)
+    })
+}
+
+fn not_allowed(message: &str) -> ApiError {
+    ApiError {
+        message: message.to_owned(),
+        ..ApiError::new(ErrorKind::Forbidden)
+    }
+}

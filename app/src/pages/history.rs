@@ -1,0 +1,127 @@
+//! `/users/{id}/history`: the changes to one user that reached the directory, newest first.
+
+use super::set_status;
+use super::user::{UserTabs, history_path, user_path};
+use crate::api::{ErrorKind, History, get_history};
+use crate::components::{AuditChanges, ErrorBanner};
+use futures::FutureExt as _;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// The History tab of a user.
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    let user = use_params_map()
+        .read_untracked()
+        .get("id")
+        .unwrap_or_default();
+    let before = use_query_map()
+        .read_untracked()
+        .get("before")
+        .and_then(|b| b.parse::<i64>().ok());
+    // Started once and shared, as on the edit page.
+    let loaded = get_history(user.clone(), before).shared();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let loaded = loaded.clone();
+                let user = user.clone();
+                Suspend::new(async move {
+                    match loaded.await {
+                        Ok(history) => history_view(history, before.is_some()).into_any(),
+                        Err(error) => {
+                            set_status(error.status());
+                            let title = if error.kind == ErrorKind::NotFound {
+                                "User not found"
+                            } else {
+                                "History unavailable"
+                            };
+                            view! {
+                                <Title text=title />
+                                <section class="page narrow">
+                                    <h1>{title}</h1>
+                                    <ErrorBanner error />
+                                    <p>
+                                        <a href=user_path(&user)>"Back to the user"</a>
+                                    </p>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+fn history_view(history: History, paged: bool) -> impl IntoView {
+    let History {
+        user_id,
+        title,
+        page,
+    } = history;
+    let older = page
+        .older
+        .map(|before| format!("{}?before={before}", history_path(&user_id)));
+    let newest = paged.then(|| history_path(&user_id));
+    let empty = page.records.is_empty();
+    view! {
+        <Title text=format!("History of {title}") />
+        <section class="page">
+            <h1>{title}</h1>
+            <UserTabs user_id history=true />
+            {empty
+                .then(|| {
+                    view! {
+                        <p class="muted">"No changes recorded through the portal yet."</p>
+                    }
+                })}
+            {(!empty)
+                .then(|| {
+                    view! {
+                        <table class="audit-table">
+                            <caption class="visually-hidden">"Changes, newest first"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"When"</th>
+                                    <th scope="col">"Who"</th>
+                                    <th scope="col">"Changes"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {page
+                                    .records
+                                    .into_iter()
+                                    .map(|record| {
+                                        let when = record.time();
+                                        let unconfirmed = (record.outcome
+                                            == crate::domain::Outcome::Unconfirmed)
+                                            .then(|| {
+                                                view! {
+                                                    <span class="badge">"unconfirmed"</span>
+                                                }
+                                            });
+                                        view! {
+                                            <tr>
+                                                <td class="nowrap">{when} " " {unconfirmed}</td>
+                                                <td>{record.account}</td>
+                                                <td>
+                                                    <AuditChanges changes=record.changes />
+                                                </td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                })}
+            <nav class="pager" aria-label="History pages">
+                {newest.map(|href| view! { <a href=href>"← Newest"</a> })}
+                {older.map(|href| view! { <a href=href>"Older →"</a> })}
+            </nav>
+        </section>
+    }
+}

@@ -1,0 +1,37 @@
+import { test, expect } from '@playwright/test';
+import { signIn } from './sign-in';
+
+// The audit trail as people read it: a user's History tab and the admin's audit log.
+test('an admin changes a field and sees its old and new value in the History', async ({ page }) => {
+  await signIn(page, 'admin');
+  const city = `Bergen ${Date.now().toString(36)}`;
+  await page.goto('/users/jane.doe');
+  await page.waitForLoadState('networkidle');
+  const input = page.locator('[name="City"]:not([type="hidden"])');
+  const before = await input.inputValue();
+  await input.fill(city);
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByRole('status')).toContainText('Saved');
+
+  await page.getByRole('navigation', { name: 'User pages' }).getByRole('link', { name: 'History' }).click();
+  await expect(page).toHaveURL(/\/users\/[^/]+\/history$/);
+  const newest = page.locator('.audit-table tbody tr').first();
+  await expect(newest).toContainText('admin');
+  await expect(newest).toContainText(`City: ${before} → ${city}`);
+
+  // The same change in the audit log, found by its field.
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByLabel('Field').selectOption('City');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/field=City/);
+  await expect(page.locator('.audit-table tbody tr').first()).toContainText(city);
+});
+
+test('an employee has no History tab and no audit log', async ({ page }) => {
+  await signIn(page, 'employee', '/me');
+  await expect(page.getByRole('navigation', { name: 'User pages' })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'Audit log' })).toHaveCount(0);
+  const response = await page.goto('/audit');
+  expect(response?.status()).toBe(403);
+  await expect(page.locator('.audit-table')).toHaveCount(0);
+});

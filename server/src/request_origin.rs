@@ -1,0 +1,51 @@
+//! Gives every request an id and notes where it came from ([`RequestOrigin`]), for the audit
+//! log and the server log; the id goes back in the `x-request-id` response header so a person
+//! can quote it.
+
+use app::session::RequestOrigin;
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::middleware::Next;
+use axum::response::Response;
+use http::{HeaderValue, Request};
+use std::net::SocketAddr;
+
+/// The response header carrying the request id.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// A new request id: 16 hex digits (64 random bits).
+fn new_request_id() -> String {
+    format!("{:016x}", OsRng.next_u64())
+}
+
+/// The middleware (outermost, so every answer carries the id).
+pub async fn assign(mut request: Request<Body>, next: Next) -> Response {
+    let origin = RequestOrigin {
+        request_id: new_request_id(),
+        client: request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string()),
+    };
+    let header = HeaderValue::from_str(&origin.request_id).ok();
+    request.extensions_mut().insert(origin);
+    let mut response = next.run(request).await;
+    if let Some(header) = header {
+        response.headers_mut().insert(REQUEST_ID_HEADER, header);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_sixteen_hex_digits_and_differ() {
+        let (a, b) = (new_request_id(), new_request_id());
+        assert_eq!(a.len(), 16);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+}
