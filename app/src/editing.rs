@@ -7,6 +7,7 @@
 //! removed from everything that goes back to the browser.
 
 use crate::api::{ApiError, ErrorKind, SaveOutcome, SaveRequest, UserView};
+use crate::directory_index::DirectoryIndex;
 use crate::domain::{
     AuditEntry, Change, ChangedValue, Outcome, Policy, Principal, Relation, UserAccess,
     UserProfile, derive_changes, plan_save, validate_changes, version_of,
@@ -100,9 +101,13 @@ async fn describe(directory: &dyn Directory, user: &str) -> Result<UserProfile, 
 ///
 /// Every attempt leaves one audit record. A write first opens an audit intent; if the audit log
 /// cannot take it, nothing is written.
+///
+/// The directory index, when given, takes the user as re-read after the write, so searches
+/// show the change at once.
 pub async fn save_user(
     directory: &dyn Directory,
     audit: &dyn AuditLog,
+    index: Option<&DirectoryIndex>,
     gate: Gate<'_>,
     origin: &RequestOrigin,
     request: &SaveRequest,
@@ -116,7 +121,7 @@ pub async fn save_user(
         },
         written: false,
     };
-    let result = attempt_save(directory, audit, gate, request, &mut pending).await;
+    let result = attempt_save(directory, audit, index, gate, request, &mut pending).await;
     if !pending.written {
         if pending.entry.outcome.is_none() {
             pending.entry.outcome = Some(Outcome::Invalid);
@@ -151,6 +156,7 @@ fn failure_detail(operation: &str, error: &ApiError) -> String {
 async fn attempt_save(
     directory: &dyn Directory,
     audit: &dyn AuditLog,
+    index: Option<&DirectoryIndex>,
     gate: Gate<'_>,
     request: &SaveRequest,
     pending: &mut PendingRecord,
@@ -257,7 +263,12 @@ async fn attempt_save(
     written?;
 
     let fresh = match directory.describe_user(&current.user_id).await {
-        Ok(fresh) => access.redact(&fresh),
+        Ok(fresh) => {
+            if let Some(index) = index {
+                index.update(&fresh);
+            }
+            access.redact(&fresh)
+        }
         Err(error) => {
             // The write succeeded; don't report a failure because the re-read did not.
             log_failure("DescribeUser (after UpdateUser)", &current.user_id, &error);
@@ -457,6 +468,7 @@ mod tests {
         run(save_user(
             directory,
             &directory.audit,
+            None,
             gate,
             &origin(),
             request,
@@ -534,6 +546,13 @@ mod tests {
                 }
                 Ok(())
             })
+        }
+
+        fn list_users<'a>(
+            &'a self,
+            _token: Option<&'a str>,
+        ) -> BoxFuture<'a, Result<crate::ports::UserListPage, DirectoryError>> {
+            Box::pin(async { Ok(crate::ports::UserListPage::default()) })
         }
     }
 

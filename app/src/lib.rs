@@ -10,7 +10,11 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod auditing;
+#[cfg(feature = "ssr")]
+pub mod browsing;
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod directory_index;
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod editing;
@@ -54,7 +58,7 @@ pub fn App() -> impl IntoView {
     let navigation = session::navigation();
     let home = match &navigation {
         Some(nav) if !nav.can_browse && nav.has_me => session::ME_PATH,
-        _ => "/users",
+        _ => "/",
     };
     view! {
         <Title formatter=|title: String| {

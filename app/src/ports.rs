@@ -2,7 +2,7 @@
 //!
 //! No WorkMail or AWS types appear here, so another directory can be plugged in later.
 
-use crate::domain::{AuditEntry, AuditFilter, AuditPage, Change, Policy, UserProfile};
+use crate::domain::{AuditEntry, AuditFilter, AuditPage, Change, Policy, UserProfile, UserSummary};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -26,6 +26,21 @@ pub trait Directory: Send + Sync + 'static {
         user_id: &'a str,
         changes: &'a [Change],
     ) -> BoxFuture<'a, Result<(), DirectoryError>>;
+
+    /// One page of the organization's users, in the directory's order; `token` continues
+    /// from the previous page (`None`: the first page).
+    fn list_users<'a>(
+        &'a self,
+        token: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<UserListPage, DirectoryError>>;
+}
+
+/// One page of [`Directory::list_users`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserListPage {
+    pub users: Vec<UserSummary>,
+    /// The token of the next page; `None` after the last.
+    pub next: Option<String>,
 }
 
 /// The directory, as found in the Leptos context of a request.

@@ -7,67 +7,36 @@
 //! `source scripts/leptos-env.sh && cargo bench -p workmail-portal --bench edit_page`
 //! (`BENCH_SECONDS`, default 5 per phase).
 
+mod support;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::{measure, measure_with, sign_in};
 
 use aws_sdk_workmail::config::{Credentials, Region};
 use workmail_emulator::DEMO_ORGANIZATION_ID;
 use workmail_portal::config::PortalConfig;
 
-const CONCURRENCY: usize = 32;
 const USER: &str = "jane.doe";
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(run());
-}
-
-struct Measured {
-    requests: usize,
-    elapsed: Duration,
-    latencies: Vec<Duration>,
-}
-
-impl Measured {
-    fn per_second(&self) -> f64 {
-        self.requests as f64 / self.elapsed.as_secs_f64()
-    }
-
-    fn percentile_ms(&self, p: f64) -> f64 {
-        let index = ((self.latencies.len() as f64 * p) as usize).min(self.latencies.len() - 1);
-        self.latencies[index].as_secs_f64() * 1000.0
-    }
+    support::run_on_runtime(run());
 }
 
 async fn run() {
-    let seconds: u64 = std::env::var("BENCH_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
+    let seconds = support::setting("BENCH_SECONDS", 5);
     let phase = Duration::from_secs(seconds);
-    let data = tempfile::tempdir().expect("temp dir");
-    let config = PortalConfig {
-        data_dir: data.path().to_path_buf(),
-        ..PortalConfig::default()
-    };
-    let site_root = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site");
-    let options = leptos::config::LeptosOptions::builder()
-        .output_name("workmail-portal")
-        .site_root(site_root)
-        .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
-        .build();
-    let portal = workmail_portal::start(config, options)
-        .await
-        .expect("portal starts");
+    let site_root = support::SITE_ROOT;
+    let (portal, _data) = support::start_portal(PortalConfig::default()).await;
     let emulator_url = portal
         .emulator()
         .expect("embedded emulator")
         .url()
         .to_owned();
-    println!("{CONCURRENCY} concurrent clients, {seconds} s per phase");
+    println!(
+        "{} concurrent clients, {seconds} s per phase",
+        support::CONCURRENCY
+    );
 
     let sdk = aws_sdk_workmail::Client::from_conf(
         aws_sdk_workmail::Config::builder()
@@ -90,7 +59,7 @@ async fn run() {
     })
     .await;
 
-    let cookie = Arc::new(sign_in(portal.url()).await);
+    let cookie = Arc::new(sign_in(portal.url(), "admin").await);
     let http = reqwest::Client::new();
     let page = Arc::new(format!("{}/users/{USER}", portal.url()));
     let edit_page = measure(phase, move || {
@@ -161,80 +130,4 @@ async fn run() {
         100.0 * edit_page.per_second() / emulator.per_second()
     );
     portal.shutdown().await;
-}
-
-/// Signs in as the demo admin and returns the session cookie to send.
-async fn sign_in(portal: &str) -> String {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let password =
-        std::env::var("PORTAL_DEMO_PASSWORD").unwrap_or_else(|_| "demo-password".to_owned());
-    let response = http
-        .post(format!("{portal}/login"))
-        .header("origin", portal)
-        .form(&[
-            ("login", "admin"),
-            ("password", &password),
-            ("next", "/users"),
-        ])
-        .send()
-        .await
-        .expect("sign-in answers");
-    assert_eq!(
-        response.status(),
-        reqwest::StatusCode::SEE_OTHER,
-        "signed in"
-    );
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .find(|value| value.starts_with("portal_session="))
-        .and_then(|value| value.split(';').next())
-        .expect("a session cookie")
-        .to_owned()
-}
-
-/// Runs `request` from CONCURRENCY tasks for `duration`; every request must succeed.
-async fn measure<F, Fut>(duration: Duration, request: F) -> Measured
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
-{
-    measure_with(CONCURRENCY, duration, request).await
-}
-
-async fn measure_with<F, Fut>(concurrency: usize, duration: Duration, request: F) -> Measured
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
-{
-    let started = Instant::now();
-    let deadline = started + duration;
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency {
-        let request = request.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            while Instant::now() < deadline {
-                let began = Instant::now();
-                assert!(request().await, "a request failed");
-                latencies.push(began.elapsed());
-            }
-            latencies
-        }));
-    }
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await.expect("worker"));
-    }
-    latencies.sort_unstable();
-    Measured {
-        requests: latencies.len(),
-        elapsed: started.elapsed(),
-        latencies,
-    }
 }

@@ -70,6 +70,12 @@ pub struct PortalConfig {
     pub audit_redacted_fields: Vec<Field>,
     /// Audit records older than this are deleted; `None` keeps them for ever.
     pub audit_retention: Option<Duration>,
+    /// How often the directory index is rebuilt from ListUsers.
+    pub directory_refresh: Duration,
+    /// Most users the directory index holds (bounds its memory).
+    pub directory_index_limit: usize,
+    /// Users in the embedded demo organization.
+    pub demo_users: usize,
 }
 
 impl Default for PortalConfig {
@@ -92,6 +98,9 @@ impl Default for PortalConfig {
             audit_hashed_fields: Vec::new(),
             audit_redacted_fields: Vec::new(),
             audit_retention: None,
+            directory_refresh: Duration::from_secs(300),
+            directory_index_limit: 200_000,
+            demo_users: 50,
         }
     }
 }
@@ -217,6 +226,27 @@ impl PortalConfig {
                 )
             })?;
             config.audit_retention = Some(Duration::from_secs(days * 86_400));
+        }
+        if let Some(seconds) = get("PORTAL_DIRECTORY_REFRESH_SECONDS") {
+            let seconds: u64 = seconds.parse().ok().filter(|&s| s >= 10).ok_or_else(|| {
+                invalid(
+                    "PORTAL_DIRECTORY_REFRESH_SECONDS",
+                    format!("`{seconds}` is not a whole number of seconds, at least 10"),
+                )
+            })?;
+            config.directory_refresh = Duration::from_secs(seconds);
+        }
+        if let Some(users) = get("PORTAL_DEMO_USERS") {
+            config.demo_users = users
+                .parse()
+                .ok()
+                .filter(|n| (5..=1_000_000).contains(n))
+                .ok_or_else(|| {
+                    invalid(
+                        "PORTAL_DEMO_USERS",
+                        format!("`{users}` is not a number of users from 5 to 1000000"),
+                    )
+                })?;
         }
         // Not trimmed: a password may start or end with a space.
         if let Some(password) = vars.get("PORTAL_DEMO_PASSWORD").filter(|p| !p.is_empty()) {
@@ -479,6 +509,11 @@ mod tests {
                 &[("PORTAL_AUDIT_RETENTION_DAYS", "0")],
                 "PORTAL_AUDIT_RETENTION_DAYS",
             ),
+            (
+                &[("PORTAL_DIRECTORY_REFRESH_SECONDS", "1")],
+                "PORTAL_DIRECTORY_REFRESH_SECONDS",
+            ),
+            (&[("PORTAL_DEMO_USERS", "lots")], "PORTAL_DEMO_USERS"),
         ];
         for (pairs, setting) in cases {
             let error = PortalConfig::from_vars(&vars(pairs)).expect_err("invalid");

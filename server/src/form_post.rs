@@ -97,8 +97,15 @@ async fn save_form(
         policy: &state.policy,
         principal: &principal,
     };
-    let saved =
-        app::editing::save_user(&*state.directory, &*state.audit, gate, &origin, &request).await;
+    let saved = app::editing::save_user(
+        &*state.directory,
+        &*state.audit,
+        Some(&state.index),
+        gate,
+        &origin,
+        &request,
+    )
+    .await;
     match saved {
         Ok(outcome) => {
             let saved = outcome

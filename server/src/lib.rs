@@ -24,6 +24,7 @@ pub mod store;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use app::directory_index::{DirectoryIndex, IndexHandle};
 use app::domain::Policy;
 use app::ports::{AuditHandle, DirectoryErrorKind, DirectoryHandle, PolicyHandle};
 use audit::{SqlAuditLog, ValueModes};
@@ -54,6 +55,7 @@ pub struct AppState {
     pub directory: DirectoryHandle,
     pub policy: PolicyHandle,
     pub audit: AuditHandle,
+    pub index: IndexHandle,
     pub auth: AuthState,
     pub sessions: SessionManagerLayer<SessionBackend>,
     pub own_origin: OwnOrigin,
@@ -65,6 +67,7 @@ impl AppState {
         provide_context(self.directory.clone());
         provide_context(self.policy.clone());
         provide_context(self.audit.clone());
+        provide_context(self.index.clone());
     }
 }
 
@@ -223,6 +226,17 @@ pub async fn start(
     if let Some(keep) = config.audit_retention {
         background.push(audit::retention::spawn(audit_log.clone(), keep));
     }
+    let index = IndexHandle(Arc::new(DirectoryIndex::new(config.directory_index_limit)));
+    let departments = policy.uses_departments();
+    // The first read is awaited so the directory page works from the first request; if it
+    // fails, the refresh task keeps trying.
+    refresh_index(&index, &directory, departments).await;
+    background.push(spawn_index_refresh(
+        index.clone(),
+        directory.clone(),
+        departments,
+        config.directory_refresh,
+    ));
 
     let passwords = PasswordCheck::new().map_err(StartError::DemoAccounts)?;
     let state = AppState {
@@ -230,6 +244,7 @@ pub async fn start(
         directory: directory.clone(),
         policy: PolicyHandle(Arc::new(policy)),
         audit: AuditHandle(Arc::new(audit_log.clone())),
+        index,
         auth: AuthState {
             accounts: accounts.clone(),
             passwords,
@@ -279,6 +294,37 @@ pub async fn start(
         background,
         stop: Some(stop),
         task,
+    })
+}
+
+/// Refreshes the directory index once, logging the outcome.
+async fn refresh_index(index: &IndexHandle, directory: &DirectoryHandle, departments: bool) {
+    let started = std::time::Instant::now();
+    let now = audit::now_ms() / 1000;
+    match index.refresh(&**directory, departments, now).await {
+        Ok(users) => tracing::info!(
+            users,
+            ms = started.elapsed().as_millis(),
+            "directory index refreshed"
+        ),
+        Err(error) => tracing::warn!(%error, "cannot refresh the directory index; will try again"),
+    }
+}
+
+/// Refreshes the directory index every `period`.
+fn spawn_index_refresh(
+    index: IndexHandle,
+    directory: DirectoryHandle,
+    departments: bool,
+    period: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(period);
+        interval.tick().await; // the first tick is now; start-up has just refreshed
+        loop {
+            interval.tick().await;
+            refresh_index(&index, &directory, departments).await;
+        }
     })
 }
 
@@ -353,6 +399,7 @@ async fn connect_settings(
             let emulator_config = EmulatorConfig {
                 db: Some(config.data_dir.join("workmail-emulator.sqlite3")),
                 seed: Some(Seed::Demo),
+                demo_users: config.demo_users,
                 ..EmulatorConfig::default()
             };
             let settings = ClientSettings {

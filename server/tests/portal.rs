@@ -1750,3 +1750,5 @@ impl IntoPair for (StatusCode, reqwest::header::HeaderMap, Value) {
 
 #[path = "portal/audit.rs"]
 mod audit;
+#[path = "portal/directory.rs"]
+mod directory;

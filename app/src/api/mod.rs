@@ -2,17 +2,24 @@
 
 mod error;
 mod get_audit_log;
+mod get_dashboard;
 mod get_history;
 mod get_user;
+mod search_users;
 mod update_user;
 
 pub use error::{ApiError, ErrorKind};
 pub use get_audit_log::{GetAuditLog, get_audit_log};
+pub use get_dashboard::{GetDashboard, get_dashboard};
 pub use get_history::{GetHistory, get_history};
 pub use get_user::{GetUser, get_user};
+pub use search_users::{SearchUsers, search_users};
 pub use update_user::{UpdateUser, update_user};
 
-use crate::domain::{AuditPage, Field, FieldValues, SavePlan, UserAccess, UserProfile};
+use crate::domain::{
+    AuditPage, DirectoryQuery, Field, FieldValues, Readable, SavePlan, UserAccess, UserProfile,
+    UserRole, UserState, UserSummary,
+};
 
 /// One user as the signed-in account may see it, with what it may do to each attribute.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +30,74 @@ pub struct UserView {
     pub access: UserAccess,
 }
 use serde::{Deserialize, Serialize};
+
+/// One page of the user directory, as the signed-in account may see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryView {
+    /// The search this page answers (its page clamped to the last page).
+    pub query: DirectoryQuery,
+    pub rows: Vec<DirectoryRow>,
+    /// Matches in all pages.
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    /// The columns the account may see.
+    pub columns: Readable,
+    /// When the index was last refreshed (Unix seconds).
+    pub refreshed_at: Option<i64>,
+    /// The organization has more users than the index holds.
+    pub truncated: bool,
+}
+
+/// One user in the directory; a column the account may not see is `None`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryRow {
+    pub user_id: String,
+    pub name: Option<String>,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub state: Option<UserState>,
+    pub role: Option<UserRole>,
+}
+
+impl DirectoryRow {
+    /// The row for `user` with only the `readable` columns.
+    pub fn new(user: &UserSummary, readable: Readable) -> Self {
+        Self {
+            user_id: user.user_id.clone(),
+            name: readable.name.then(|| user.name.clone()),
+            display_name: readable.display_name.then(|| user.display_name.clone()),
+            email: user.email.clone().filter(|_| readable.email),
+            state: user.state.filter(|_| readable.state),
+            role: user.role.filter(|_| readable.role),
+        }
+    }
+}
+
+/// The dashboard's figures, within the signed-in account's scope.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// Users the account may see.
+    pub total: usize,
+    /// (API state name, users), for accounts that may see states.
+    pub by_state: Vec<(String, usize)>,
+    /// (API role name, users), for accounts that may see roles.
+    pub by_role: Vec<(String, usize)>,
+    /// Users most recently changed through the portal, newest first.
+    pub recent: Vec<RecentChange>,
+    pub refreshed_at: Option<i64>,
+}
+
+/// A user changed through the portal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentChange {
+    pub user_id: String,
+    /// How the dashboard names the user.
+    pub user: String,
+    pub at_ms: i64,
+    /// Who changed it.
+    pub account: String,
+}
 
 /// One page of a user's change history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,6 +263,19 @@ pub fn policy() -> Result<crate::ports::PolicyHandle, ApiError> {
 pub fn audit() -> Result<crate::ports::AuditHandle, ApiError> {
     leptos::prelude::use_context::<crate::ports::AuditHandle>().ok_or_else(|| {
         tracing::error!("no AuditLog in the Leptos context: the server wiring is incomplete");
+        ApiError::new(ErrorKind::Internal)
+    })
+}
+
+/// The directory index, from the Leptos context.
+#[cfg(feature = "ssr")]
+#[expect(
+    clippy::result_large_err,
+    reason = "ApiError is what every server function returns"
+)]
+pub fn directory_index() -> Result<crate::directory_index::IndexHandle, ApiError> {
+    leptos::prelude::use_context::<crate::directory_index::IndexHandle>().ok_or_else(|| {
+        tracing::error!("no DirectoryIndex in the Leptos context: the server wiring is incomplete");
         ApiError::new(ErrorKind::Internal)
     })
 }

@@ -11,9 +11,11 @@ use leptos::server_fn::codec::Json;
 pub async fn update_user(request: SaveRequest) -> Result<SaveOutcome, ApiError> {
     let result = async {
         let caller = super::Caller::current()?;
+        let index = super::directory_index()?;
         crate::editing::save_user(
             &*caller.directory,
             &*caller.audit,
+            Some(&index),
             caller.gate(),
             &caller.origin,
             &request,

@@ -171,13 +171,7 @@ pub struct AuditRecord {
 impl AuditRecord {
     /// `YYYY-MM-DD HH:MM:SS UTC`.
     pub fn time(&self) -> String {
-        let seconds = self.at_ms.div_euclid(1000);
-        let minute = Timestamp(seconds).to_string();
-        // Timestamp shows minutes; put the seconds in before " UTC".
-        match minute.strip_suffix(" UTC") {
-            Some(head) => format!("{head}:{:02} UTC", seconds.rem_euclid(60)),
-            None => minute,
-        }
+        Timestamp(self.at_ms.div_euclid(1000)).precise()
     }
 
     /// The record without the fields `hidden` says the reader may not see.

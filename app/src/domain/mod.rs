@@ -4,6 +4,7 @@
 
 mod audit;
 mod change;
+mod directory;
 mod field;
 mod policy;
 mod profile;
@@ -16,6 +17,9 @@ pub use audit::{
     Outcome, ValueMode,
 };
 pub use change::{Change, Conflict, SavePlan, derive_changes, plan_save, rebase};
+pub use directory::{
+    DirectoryQuery, IndexedUser, PAGE_SIZES, Readable, ResultPage, UserSummary, search,
+};
 pub use field::{Field, FieldKind};
 pub use policy::{
     Access, Attribute, AuditRight, Fact, Grant, Policy, Principal, Relation, Scope, UserAccess,

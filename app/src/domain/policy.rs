@@ -390,6 +390,15 @@ impl Policy {
         UserAccess { fields, facts }
     }
 
+    /// Whether any role's grants depend on departments (then the directory index must know
+    /// every user's department).
+    pub fn uses_departments(&self) -> bool {
+        self.roles
+            .values()
+            .flatten()
+            .any(|g| g.scope == Scope::Department && g.access > Access::Hidden)
+    }
+
     /// Whether the roles may look at users other than the account's own (the user list).
     pub fn can_browse(&self, roles: &[String]) -> bool {
         self.grants(roles)

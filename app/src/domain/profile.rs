@@ -80,6 +80,18 @@ pub enum UserState {
 }
 
 impl UserState {
+    /// Every state.
+    pub const ALL: [UserState; 3] = [UserState::Enabled, UserState::Disabled, UserState::Deleted];
+
+    /// The API text of the state.
+    pub const fn api_name(self) -> &'static str {
+        match self {
+            UserState::Enabled => "ENABLED",
+            UserState::Disabled => "DISABLED",
+            UserState::Deleted => "DELETED",
+        }
+    }
+
     /// Parses the API text of a state.
     pub fn from_api_name(name: &str) -> Option<UserState> {
         match name {
@@ -115,6 +127,21 @@ impl fmt::Display for Timestamp {
             "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
             secs / 3600,
             secs % 3600 / 60
+        )
+    }
+}
+
+impl Timestamp {
+    /// `YYYY-MM-DD HH:MM:SS UTC`.
+    pub fn precise(self) -> String {
+        let days = self.0.div_euclid(86_400);
+        let secs = self.0.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        format!(
+            "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
         )
     }
 }

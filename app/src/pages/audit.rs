@@ -78,7 +78,7 @@ fn FilterForm(filter: AuditFilter) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <form method="get" action=AUDIT_PATH class="audit-filter" aria-label="Filter the log">
+        <form method="get" action=AUDIT_PATH class="filter-form" aria-label="Filter the log">
             {filter_input("account", "Account", "text", filter.account.clone())}
             {filter_input("target", "User (id or email)", "text", filter.target.clone())}
             <div>

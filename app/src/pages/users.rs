@@ -1,16 +1,23 @@
-//! `/users`: open a user by id, user name or email (the directory list comes later).
+//! `/users`: the user directory. One search box matches user name, display name or email by
+//! prefix; a state filter and a page size narrow it down; rows open the edit page. The search
+//! lives in the query string, so results are links and the back button works, with or without
+//! JavaScript.
 
-use super::user_path;
+use super::{set_status, user_path};
+use crate::api::{DirectoryRow, DirectoryView, search_users};
+use crate::components::ErrorBanner;
+use crate::domain::{DirectoryQuery, PAGE_SIZES, Readable, Timestamp, UserState};
+use futures::FutureExt as _;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
-/// A box to open one user. Submitting it (a plain GET form) redirects to `/users/{id}`.
+/// The directory page. `?user=…` (the "open by id" box) redirects to that user's page.
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let wanted = use_query_map()
-        .read_untracked()
+    let params = use_query_map().read_untracked();
+    let wanted = params
         .get("user")
         .map(|u| u.trim().to_owned())
         .filter(|u| !u.is_empty());
@@ -21,26 +28,226 @@ pub fn UsersPage() -> impl IntoView {
         // A self-service role has nobody else to open.
         return view! { <Redirect path=crate::session::ME_PATH /> }.into_any();
     }
+    let query = DirectoryQuery::from_params(|name| params.get_str(name));
+    let loaded = search_users(query.clone()).shared();
     view! {
         <Title text="Users" />
-        <section class="page narrow">
+        <section class="page">
             <h1>"Users"</h1>
-            <form method="get" action="/users" class="open-user">
-                <label for="open-user">"User id, user name or email address"</label>
-                <div class="inline">
-                    <input
-                        id="open-user"
-                        name="user"
-                        type="text"
-                        required
-                        autocomplete="off"
-                        spellcheck="false"
-                        placeholder="jane.doe"
-                    />
-                    <button type="submit">"Open"</button>
-                </div>
-            </form>
+            <SearchForm query=query.clone() />
+            <Suspense fallback=|| view! { <p class="loading">"Searching…"</p> }>
+                {move || {
+                    let loaded = loaded.clone();
+                    let query = query.clone();
+                    Suspend::new(async move {
+                        match loaded.await {
+                            Ok(view) => results(view).into_any(),
+                            Err(error) => {
+                                set_status(error.status());
+                                let retry = format!("/users?{}", query.to_query(query.page));
+                                view! {
+                                    <ErrorBanner error />
+                                    <p>
+                                        <a href=retry>"Try again"</a>
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                        }
+                    })
+                }}
+            </Suspense>
+            <OpenById />
         </section>
     }
     .into_any()
+}
+
+/// The search form: a plain GET form to `/users` (also on the dashboard).
+#[component]
+pub(super) fn SearchForm(query: DirectoryQuery) -> impl IntoView {
+    let states = UserState::ALL
+        .into_iter()
+        .map(|state| {
+            view! {
+                <option value=state.api_name() selected=query.state == Some(state)>
+                    {state.label()}
+                </option>
+            }
+        })
+        .collect_view();
+    let sizes = PAGE_SIZES
+        .into_iter()
+        .map(|size| {
+            view! {
+                <option value=size.to_string() selected=query.page_size == size>
+                    {size}
+                </option>
+            }
+        })
+        .collect_view();
+    view! {
+        <form method="get" action="/users" class="filter-form directory-search" role="search">
+            <div class="search-box">
+                <label for="directory-q">"Name or email starts with"</label>
+                <input
+                    id="directory-q"
+                    name="q"
+                    type="search"
+                    autocomplete="off"
+                    spellcheck="false"
+                    placeholder="jane, Jane Doe, jane.doe@…"
+                    value=query.search.clone()
+                />
+            </div>
+            <div>
+                <label for="directory-state">"State"</label>
+                <select id="directory-state" name="state">
+                    <option value="">"Any state"</option>
+                    {states}
+                </select>
+            </div>
+            <div>
+                <label for="directory-size">"Per page"</label>
+                <select id="directory-size" name="size">
+                    {sizes}
+                </select>
+            </div>
+            <div class="filter-actions">
+                <button type="submit" class="primary">
+                    "Search"
+                </button>
+            </div>
+        </form>
+    }
+}
+
+fn results(view: DirectoryView) -> impl IntoView {
+    let DirectoryView {
+        query,
+        rows,
+        total,
+        page,
+        pages,
+        columns,
+        refreshed_at,
+        truncated,
+    } = view;
+    let link = |page: usize| {
+        let text = query.to_query(page);
+        if text.is_empty() {
+            "/users".to_owned()
+        } else {
+            format!("/users?{text}")
+        }
+    };
+    let previous = (page > 1).then(|| link(page - 1));
+    let next = (page < pages).then(|| link(page + 1));
+    let freshness = refreshed_at.map(|at| format!("Directory as of {}.", Timestamp(at).precise()));
+    let summary = match total {
+        0 => "No users match.".to_owned(),
+        1 => "1 user".to_owned(),
+        n => format!("{n} users"),
+    };
+    view! {
+        <p class="result-summary" role="status">
+            {summary}
+            {(pages > 1).then(|| format!(" · page {page} of {pages}"))}
+            " "
+            <span class="muted small">
+                {freshness}
+                {truncated.then_some(" The organization has more users than the portal indexes; some are missing.")}
+            </span>
+        </p>
+        {(!rows.is_empty())
+            .then(|| {
+                view! {
+                    <table class="audit-table directory-table">
+                        <caption class="visually-hidden">"Users"</caption>
+                        <thead>
+                            <tr>
+                                {columns.name.then(|| view! { <th scope="col">"User name"</th> })}
+                                {columns
+                                    .display_name
+                                    .then(|| view! { <th scope="col">"Display name"</th> })}
+                                {columns.email.then(|| view! { <th scope="col">"Email"</th> })}
+                                {columns.state.then(|| view! { <th scope="col">"State"</th> })}
+                                {columns.role.then(|| view! { <th scope="col">"Role"</th> })}
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {rows
+                                .into_iter()
+                                .map(|row| directory_row(row, columns))
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+            })}
+        <nav class="pager" aria-label="Result pages">
+            {previous.map(|href| view! { <a href=href rel="prev">"← Previous"</a> })}
+            {next.map(|href| view! { <a href=href rel="next">"Next →"</a> })}
+        </nav>
+    }
+}
+
+/// One row; the first visible name-like column links to the user's page.
+fn directory_row(row: DirectoryRow, columns: Readable) -> impl IntoView {
+    let DirectoryRow {
+        user_id,
+        name,
+        display_name,
+        email,
+        state,
+        role,
+    } = row;
+    let href = user_path(&user_id);
+    let cell = move |value: Option<String>, link: bool| {
+        let text = value
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| "—".to_owned());
+        if link {
+            view! {
+                <td>
+                    <a href=href.clone()>{text}</a>
+                </td>
+            }
+            .into_any()
+        } else {
+            view! { <td>{text}</td> }.into_any()
+        }
+    };
+    let link_display = !columns.name && columns.display_name;
+    let link_email = !columns.name && !columns.display_name && columns.email;
+    view! {
+        <tr>
+            {columns.name.then(|| cell(name, true))}
+            {columns.display_name.then(|| cell(display_name, link_display))}
+            {columns.email.then(|| cell(email, link_email))}
+            {columns.state.then(|| cell(state.map(|s| s.label().to_owned()), false))}
+            {columns.role.then(|| cell(role.map(|r| r.label().to_owned()), false))}
+        </tr>
+    }
+}
+
+/// Opens a user by id, user name or email (ids are not search keys).
+#[component]
+fn OpenById() -> impl IntoView {
+    view! {
+        <form method="get" action="/users" class="open-user">
+            <label for="open-user">"Open a user by id, user name or email address"</label>
+            <div class="inline">
+                <input
+                    id="open-user"
+                    name="user"
+                    type="text"
+                    required
+                    autocomplete="off"
+                    spellcheck="false"
+                    placeholder="jane.doe, or a user id"
+                />
+                <button type="submit">"Open"</button>
+            </div>
+        </form>
+    }
 }

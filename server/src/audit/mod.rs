@@ -51,7 +51,7 @@ fn store_error(error: impl std::fmt::Display) -> AuditError {
 }
 
 /// Unix milliseconds now.
-pub(crate) fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

@@ -5,8 +5,10 @@ mod error_mapping;
 
 pub use error_mapping::{kind_for_code, map_sdk_error};
 
-use app::domain::{Change, Field, FieldValues, Timestamp, UserProfile, UserState, parse_flag};
-use app::ports::{BoxFuture, Directory, DirectoryError, DirectoryErrorKind};
+use app::domain::{
+    Change, Field, FieldValues, Timestamp, UserProfile, UserState, UserSummary, parse_flag,
+};
+use app::ports::{BoxFuture, Directory, DirectoryError, DirectoryErrorKind, UserListPage};
 use aws_config::environment::{
     EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
 };
@@ -205,6 +207,46 @@ impl Directory for WorkMailDirectory {
             }
             request.send().await.map_err(map_sdk_error)?;
             Ok(())
+        })
+    }
+
+    fn list_users<'a>(
+        &'a self,
+        token: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<UserListPage, DirectoryError>> {
+        Box::pin(async move {
+            let output = self
+                .client
+                .list_users()
+                .organization_id(&self.organization_id)
+                .max_results(100)
+                .set_next_token(token.map(str::to_owned))
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            let users = output
+                .users()
+                .iter()
+                .filter_map(|user| {
+                    Some(UserSummary {
+                        user_id: user.id()?.to_owned(),
+                        name: user.name().unwrap_or_default().to_owned(),
+                        display_name: user.display_name().unwrap_or_default().to_owned(),
+                        email: user.email().map(str::to_owned),
+                        state: user
+                            .state()
+                            .and_then(|s| UserState::from_api_name(s.as_str())),
+                        role: user
+                            .user_role()
+                            .and_then(|r| app::domain::UserRole::from_api_name(r.as_str())),
+                        department: None,
+                    })
+                })
+                .collect();
+            Ok(UserListPage {
+                users,
+                next: output.next_token().map(str::to_owned),
+            })
         })
     }
 }

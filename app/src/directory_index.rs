@@ -1,0 +1,179 @@
+//! The directory index: every user of the organization in memory, so search is instant at any
+//! size. ListUsers returns 100 users a page with one prefix filter per request; searching
+//! three keys across 10,000 users that way would take hundreds of calls per keystroke.
+//!
+//! The index is rebuilt in the background (every `PORTAL_DIRECTORY_REFRESH_SECONDS`) by paging
+//! through ListUsers, and swapped in whole, so readers never wait on a refresh and never see
+//! half of one. A save through the portal re-reads that one user at once. Memory is bounded by
+//! a maximum user count; the page says how fresh the index is.
+
+use crate::domain::{IndexedUser, UserProfile, UserSummary};
+use crate::ports::{Directory, DirectoryError};
+use std::sync::{Arc, RwLock};
+
+/// What the index holds at one moment.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// Sorted by user name.
+    pub users: Vec<IndexedUser>,
+    /// When the last complete refresh finished (Unix seconds); `None` before the first.
+    pub refreshed_at: Option<i64>,
+    /// More users than the index may hold: the rest are left out.
+    pub truncated: bool,
+    /// Departments have been read (DescribeUser per user) for department-scoped roles.
+    pub has_departments: bool,
+}
+
+/// The index, shared by every request (Leptos context) and the refresh task.
+#[derive(Debug)]
+pub struct DirectoryIndex {
+    snapshot: RwLock<Arc<Snapshot>>,
+    max_users: usize,
+}
+
+impl DirectoryIndex {
+    /// An empty index that will hold at most `max_users` users.
+    pub fn new(max_users: usize) -> Self {
+        Self {
+            snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            max_users,
+        }
+    }
+
+    /// The current snapshot (cheap: an `Arc` clone).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        match self.snapshot.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn replace(&self, snapshot: Snapshot) {
+        let snapshot = Arc::new(snapshot);
+        match self.snapshot.write() {
+            Ok(mut guard) => *guard = snapshot,
+            Err(poisoned) => *poisoned.into_inner() = snapshot,
+        }
+    }
+
+    /// Pages through the whole directory and swaps the result in; with `departments`, also
+    /// reads each user's department (one DescribeUser per user, eight at a time), which
+    /// department-scoped roles need. On failure the old snapshot stays.
+    pub async fn refresh(
+        &self,
+        directory: &dyn Directory,
+        departments: bool,
+        now: i64,
+    ) -> Result<usize, DirectoryError> {
+        let mut users: Vec<UserSummary> = Vec::new();
+        let mut token: Option<String> = None;
+        let mut truncated = false;
+        loop {
+            let page = directory.list_users(token.as_deref()).await?;
+            users.extend(page.users);
+            if users.len() >= self.max_users {
+                truncated = page.next.is_some() || users.len() > self.max_users;
+                users.truncate(self.max_users);
+                break;
+            }
+            match page.next {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        if truncated {
+            tracing::warn!(
+                max = self.max_users,
+                "the directory has more users than the index holds; the rest are left out"
+            );
+        }
+        if departments {
+            read_departments(directory, &mut users, &self.snapshot()).await;
+        }
+        let mut indexed: Vec<IndexedUser> = users.into_iter().map(IndexedUser::new).collect();
+        indexed.sort_by(|a, b| a.sort_key().cmp(b.sort_key()));
+        let count = indexed.len();
+        self.replace(Snapshot {
+            users: indexed,
+            refreshed_at: Some(now),
+            truncated,
+            has_departments: departments,
+        });
+        Ok(count)
+    }
+
+    /// Puts one user's current profile into the index (after a save through the portal).
+    pub fn update(&self, profile: &UserProfile) {
+        let current = self.snapshot();
+        let mut snapshot = Snapshot::clone(&current);
+        let summary = UserSummary {
+            user_id: profile.user_id.clone(),
+            name: profile.name.clone().unwrap_or_default(),
+            display_name: profile
+                .values
+                .get(crate::domain::Field::DisplayName)
+                .to_owned(),
+            email: profile.email.clone(),
+            state: profile.state,
+            role: profile.role(),
+            department: Some(
+                profile
+                    .values
+                    .get(crate::domain::Field::Department)
+                    .to_owned(),
+            ),
+        };
+        snapshot.users.retain(|u| u.user.user_id != summary.user_id);
+        let entry = IndexedUser::new(summary);
+        let at = snapshot
+            .users
+            .partition_point(|u| u.sort_key() < entry.sort_key());
+        snapshot.users.insert(at, entry);
+        self.replace(snapshot);
+    }
+}
+
+/// Fills in departments, keeping the previous snapshot's value for a user whose DescribeUser
+/// fails.
+async fn read_departments(
+    directory: &dyn Directory,
+    users: &mut [UserSummary],
+    previous: &Snapshot,
+) {
+    use futures::StreamExt as _;
+    let ids: Vec<String> = users.iter().map(|u| u.user_id.clone()).collect();
+    let found: Vec<(String, Option<String>)> = futures::stream::iter(ids)
+        .map(|id| async move {
+            let department = directory
+                .describe_user(&id)
+                .await
+                .ok()
+                .map(|p| p.values.get(crate::domain::Field::Department).to_owned());
+            (id, department)
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let found: std::collections::HashMap<String, Option<String>> = found.into_iter().collect();
+    for user in users.iter_mut() {
+        user.department = found.get(&user.user_id).cloned().flatten().or_else(|| {
+            previous
+                .users
+                .iter()
+                .find(|u| u.user.user_id == user.user_id)
+                .and_then(|u| u.user.department.clone())
+        });
+    }
+}
+
+/// The index as found in the Leptos context.
+#[derive(Clone, Debug)]
+pub struct IndexHandle(pub Arc<DirectoryIndex>);
+
+impl std::ops::Deref for IndexHandle {
+    type Target = DirectoryIndex;
+
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref()
+    }
+}
