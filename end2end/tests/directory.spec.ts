@@ -37,3 +37,32 @@ test('the dashboard counts users and links to the directory', async ({ page }) =
   await page.getByRole('link', { name: 'Enabled' }).click();
   await expect(page).toHaveURL(/\/users\?state=ENABLED/);
 });
+
+test('with JavaScript, results follow the typing without pressing Search', async ({ page }) => {
+  await page.goto('/users');
+  await page.getByLabel('Name or email starts with').pressSequentially('jane.d', { delay: 30 });
+  await expect(page.getByRole('status')).toContainText('1 user');
+  await expect(page.getByRole('link', { name: 'jane.doe' })).toBeVisible();
+  await expect(page).toHaveURL(/\/users\?q=jane\.d(&|$)/);
+});
+
+test('a slow, older answer never replaces a newer one', async ({ page }) => {
+  await page.goto('/users');
+  // Hold back the answer for "sam" until the newer search for "jane" has been shown.
+  let releaseOld: () => void = () => {};
+  const oldHeld = new Promise<void>((resolve) => (releaseOld = resolve));
+  await page.route(/\/users\?q=sam(&|$)/, async (route) => {
+    await oldHeld;
+    // The page may have aborted this request meanwhile; then there is nothing to continue.
+    await route.continue().catch(() => {});
+  });
+  const box = page.getByLabel('Name or email starts with');
+  await box.fill('sam');
+  await page.waitForRequest(/\/users\?q=sam(&|$)/);
+  await box.fill('jane');
+  await expect(page.getByRole('link', { name: 'jane.doe' })).toBeVisible();
+  releaseOld();
+  await page.waitForTimeout(500);
+  await expect(page.getByRole('link', { name: 'jane.doe' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'sam.contractor' })).toHaveCount(0);
+});
