@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // Each run starts the real portal on its embedded emulator with a fresh data directory, so
-// every run begins from the same demo organization.
+// every run begins from the same demo organization (10,000 users).
 const port = process.env.PORTAL_E2E_PORT ?? '3197';
 const dataDir = mkdtempSync(join(tmpdir(), 'portal-e2e-'));
 
@@ -41,6 +41,8 @@ export default defineConfig({
     env: {
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       PORTAL_DATA_DIR: dataDir,
+      // A large organization, as the directory issue asks the tests to use.
+      PORTAL_DEMO_USERS: process.env.PORTAL_DEMO_USERS ?? '10000',
       RUST_LOG: process.env.RUST_LOG ?? 'warn',
     },
     url: `http://127.0.0.1:${port}/users`,

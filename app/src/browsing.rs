@@ -43,6 +43,7 @@ pub fn find_users(
         pages: page.pages,
         columns: visibility.columns(),
         refreshed_at: snapshot.refreshed_at,
+        refresh_failed_at: index.failed_at(),
         truncated: snapshot.truncated,
     })
 }

@@ -9,6 +9,7 @@
 
 use crate::domain::{IndexedUser, UserProfile, UserSummary};
 use crate::ports::{Directory, DirectoryError};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// What the index holds at one moment.
@@ -29,6 +30,8 @@ pub struct Snapshot {
 pub struct DirectoryIndex {
     snapshot: RwLock<Arc<Snapshot>>,
     max_users: usize,
+    /// When the latest refresh failed (Unix seconds); 0 when it succeeded.
+    failed_at: AtomicI64,
 }
 
 impl DirectoryIndex {
@@ -37,6 +40,7 @@ impl DirectoryIndex {
         Self {
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             max_users,
+            failed_at: AtomicI64::new(0),
         }
     }
 
@@ -56,10 +60,28 @@ impl DirectoryIndex {
         }
     }
 
+    /// When the latest refresh failed, if it did (Unix seconds).
+    pub fn failed_at(&self) -> Option<i64> {
+        Some(self.failed_at.load(Ordering::Relaxed)).filter(|&at| at != 0)
+    }
+
     /// Pages through the whole directory and swaps the result in; with `departments`, also
     /// reads each user's department (one DescribeUser per user, eight at a time), which
-    /// department-scoped roles need. On failure the old snapshot stays.
+    /// department-scoped roles need. On failure the old snapshot stays and
+    /// [`DirectoryIndex::failed_at`] says so.
     pub async fn refresh(
+        &self,
+        directory: &dyn Directory,
+        departments: bool,
+        now: i64,
+    ) -> Result<usize, DirectoryError> {
+        let result = self.rebuild(directory, departments, now).await;
+        let failed_at = if result.is_ok() { 0 } else { now.max(1) };
+        self.failed_at.store(failed_at, Ordering::Relaxed);
+        result
+    }
+
+    async fn rebuild(
         &self,
         directory: &dyn Directory,
         departments: bool,

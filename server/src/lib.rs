@@ -118,6 +118,8 @@ pub struct RunningPortal {
     database: store::Database,
     audit: SqlAuditLog,
     directory: DirectoryHandle,
+    index: IndexHandle,
+    uses_departments: bool,
     /// Session clean-up, audit reconciliation and retention.
     background: Vec<tokio::task::JoinHandle<()>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -156,6 +158,16 @@ impl RunningPortal {
     pub async fn reconcile_audit(&self, min_age: Duration) -> Result<usize, String> {
         self.audit
             .reconcile(&*self.directory, min_age)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Refreshes the directory index now (it also refreshes every
+    /// `PORTAL_DIRECTORY_REFRESH_SECONDS`); returns how many users it holds.
+    pub async fn refresh_directory_index(&self) -> Result<usize, String> {
+        let now = audit::now_ms() / 1000;
+        self.index
+            .refresh(&*self.directory, self.uses_departments, now)
             .await
             .map_err(|e| e.to_string())
     }
@@ -244,7 +256,7 @@ pub async fn start(
         directory: directory.clone(),
         policy: PolicyHandle(Arc::new(policy)),
         audit: AuditHandle(Arc::new(audit_log.clone())),
-        index,
+        index: index.clone(),
         auth: AuthState {
             accounts: accounts.clone(),
             passwords,
@@ -291,6 +303,8 @@ pub async fn start(
         database,
         audit: audit_log,
         directory,
+        index,
+        uses_departments: departments,
         background,
         stop: Some(stop),
         task,

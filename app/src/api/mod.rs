@@ -45,6 +45,8 @@ pub struct DirectoryView {
     pub columns: Readable,
     /// When the index was last refreshed (Unix seconds).
     pub refreshed_at: Option<i64>,
+    /// When the latest refresh failed, if it did: the list may be stale.
+    pub refresh_failed_at: Option<i64>,
     /// The organization has more users than the index holds.
     pub truncated: bool,
 }

@@ -136,6 +136,7 @@ fn results(view: DirectoryView) -> impl IntoView {
         pages,
         columns,
         refreshed_at,
+        refresh_failed_at,
         truncated,
     } = view;
     let link = |page: usize| {
@@ -146,6 +147,7 @@ fn results(view: DirectoryView) -> impl IntoView {
             format!("/users?{text}")
         }
     };
+    let retry = link(page);
     let previous = (page > 1).then(|| link(page - 1));
     let next = (page < pages).then(|| link(page + 1));
     let freshness = refreshed_at.map(|at| format!("Directory as of {}.", Timestamp(at).precise()));
@@ -154,7 +156,20 @@ fn results(view: DirectoryView) -> impl IntoView {
         1 => "1 user".to_owned(),
         n => format!("{n} users"),
     };
+    let stale = refresh_failed_at.map(|at| {
+        view! {
+            <p class="banner banner-error" role="alert">
+                {format!(
+                    "WorkMail couldn't be read at {}, so this list may be out of date. The portal keeps trying; ",
+                    Timestamp(at).precise(),
+                )}
+                <a href=retry>"reload"</a>
+                " to see the latest."
+            </p>
+        }
+    });
     view! {
+        {stale}
         <p class="result-summary" role="status">
             {summary}
             {(pages > 1).then(|| format!(" · page {page} of {pages}"))}

@@ -203,10 +203,29 @@ async fn a_save_shows_in_the_search_at_once() {
 #[tokio::test]
 async fn search_keeps_working_while_the_directory_fails() {
     let portal = start().await;
+    let fresh = search(&portal, query("jane", None, 1, 25)).await;
+    assert!(fresh["refresh_failed_at"].is_null());
     portal.inject("ListUsers", FaultKind::DirectoryUnavailable);
+    assert!(portal.portal.refresh_directory_index().await.is_err());
     let view = search(&portal, query("jane", None, 1, 25)).await;
     assert_eq!(view["total"], 1, "served from the index: {view}");
-    assert!(view["refreshed_at"].is_i64());
+    assert_eq!(view["refreshed_at"], fresh["refreshed_at"]);
+    assert!(
+        view["refresh_failed_at"].is_i64(),
+        "the page is told: {view}"
+    );
+    let (status, html) = portal.page("/users?q=jane").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("may be out of date") && html.contains("jane.doe"));
+
+    // WorkMail recovers: the next refresh clears the warning.
+    portal
+        .emulator()
+        .set_faults(Faults::default())
+        .expect("faults off");
+    assert!(portal.portal.refresh_directory_index().await.is_ok());
+    let view = search(&portal, query("jane", None, 1, 25)).await;
+    assert!(view["refresh_failed_at"].is_null());
     portal.stop().await;
 }
 
