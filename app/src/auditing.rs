@@ -2,7 +2,7 @@
 //! Who may read what is decided here, on the server, for every request.
 
 use crate::api::{ApiError, ErrorKind, History};
-use crate::domain::{Access, AuditFilter, AuditPage, AuditRight, Relation};
+use crate::domain::{Access, AuditFilter, AuditPage, AuditRight, Fact, Relation};
 use crate::editing::{Gate, load_profile};
 use crate::ports::{AuditLog, Directory};
 
@@ -24,11 +24,27 @@ pub async fn read_log(
     let access = gate
         .policy
         .resolve(&gate.principal.roles, Relation::STRANGER);
+    // Filtering by a hidden value would tell when it changed, or whose it is.
+    if let Some(field) = filter.field
+        && access.field(field) == Access::Hidden
+    {
+        return Err(ApiError::bad_request(format!(
+            "Your role can't filter by {}.",
+            field.label()
+        )));
+    }
+    if access.fact(Fact::Email) == Access::Hidden
+        && filter.target.as_deref().is_some_and(|t| t.contains('@'))
+    {
+        return Err(ApiError::bad_request(
+            "Your role can't filter by email address; use the user id.",
+        ));
+    }
     let mut page = search(audit, filter, limit).await?;
     page.records = page
         .records
         .into_iter()
-        .map(|r| r.without_fields(|f| access.field(f) == Access::Hidden))
+        .filter_map(|r| r.for_reader(&access, true))
         .collect();
     Ok(page)
 }
@@ -60,7 +76,7 @@ pub async fn read_history(
     page.records = page
         .records
         .into_iter()
-        .map(|r| r.without_fields(|f| access.field(f) == Access::Hidden))
+        .filter_map(|r| r.for_reader(&access, false))
         .collect();
     Ok(History {
         title: access.redact(&profile).title().to_owned(),

@@ -23,6 +23,7 @@ pub fn find_users(
     query: &DirectoryQuery,
 ) -> Result<DirectoryView, ApiError> {
     check_browse(gate)?;
+    let query = &query.normalized();
     let snapshot = index.snapshot();
     if snapshot.refreshed_at.is_none() {
         return Err(not_read_yet());

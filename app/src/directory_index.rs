@@ -10,7 +10,7 @@
 use crate::domain::{IndexedUser, UserProfile, UserSummary};
 use crate::ports::{Directory, DirectoryError};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// What the index holds at one moment.
 #[derive(Clone, Debug, Default)]
@@ -25,10 +25,22 @@ pub struct Snapshot {
     pub has_departments: bool,
 }
 
+/// What the writers share.
+#[derive(Debug, Default)]
+struct Writer {
+    /// A refresh is reading the directory.
+    rebuilding: bool,
+    /// Users saved meanwhile: the refresh may have read them before the save, so they are
+    /// applied over its result.
+    saved_during_rebuild: Vec<UserSummary>,
+}
+
 /// The index, shared by every request (Leptos context) and the refresh task.
 #[derive(Debug)]
 pub struct DirectoryIndex {
     snapshot: RwLock<Arc<Snapshot>>,
+    /// Serialises the writers (a save's update, a refresh's swap).
+    writer: Mutex<Writer>,
     max_users: usize,
     /// When the latest refresh failed (Unix seconds); 0 when it succeeded.
     failed_at: AtomicI64,
@@ -39,6 +51,7 @@ impl DirectoryIndex {
     pub fn new(max_users: usize) -> Self {
         Self {
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            writer: Mutex::new(Writer::default()),
             max_users,
             failed_at: AtomicI64::new(0),
         }
@@ -49,6 +62,13 @@ impl DirectoryIndex {
         match self.snapshot.read() {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Writer> {
+        match self.writer.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
         }
     }
 
@@ -75,7 +95,17 @@ impl DirectoryIndex {
         departments: bool,
         now: i64,
     ) -> Result<usize, DirectoryError> {
+        {
+            let mut writer = self.writer();
+            writer.rebuilding = true;
+            writer.saved_during_rebuild.clear();
+        }
         let result = self.rebuild(directory, departments, now).await;
+        if result.is_err() {
+            let mut writer = self.writer();
+            writer.rebuilding = false;
+            writer.saved_during_rebuild.clear();
+        }
         let failed_at = if result.is_ok() { 0 } else { now.max(1) };
         self.failed_at.store(failed_at, Ordering::Relaxed);
         result
@@ -114,6 +144,11 @@ impl DirectoryIndex {
         }
         let mut indexed: Vec<IndexedUser> = users.into_iter().map(IndexedUser::new).collect();
         indexed.sort_by(|a, b| a.sort_key().cmp(b.sort_key()));
+        let mut writer = self.writer();
+        for saved in writer.saved_during_rebuild.drain(..) {
+            upsert(&mut indexed, saved);
+        }
+        writer.rebuilding = false;
         let count = indexed.len();
         self.replace(Snapshot {
             users: indexed,
@@ -126,8 +161,6 @@ impl DirectoryIndex {
 
     /// Puts one user's current profile into the index (after a save through the portal).
     pub fn update(&self, profile: &UserProfile) {
-        let current = self.snapshot();
-        let mut snapshot = Snapshot::clone(&current);
         let summary = UserSummary {
             user_id: profile.user_id.clone(),
             name: profile.name.clone().unwrap_or_default(),
@@ -145,14 +178,22 @@ impl DirectoryIndex {
                     .to_owned(),
             ),
         };
-        snapshot.users.retain(|u| u.user.user_id != summary.user_id);
-        let entry = IndexedUser::new(summary);
-        let at = snapshot
-            .users
-            .partition_point(|u| u.sort_key() < entry.sort_key());
-        snapshot.users.insert(at, entry);
+        let mut writer = self.writer();
+        let mut snapshot = Snapshot::clone(&self.snapshot());
+        upsert(&mut snapshot.users, summary.clone());
         self.replace(snapshot);
+        if writer.rebuilding {
+            writer.saved_during_rebuild.push(summary);
+        }
     }
+}
+
+/// Puts `user` into the sorted list, replacing the entry with its id.
+fn upsert(users: &mut Vec<IndexedUser>, user: UserSummary) {
+    users.retain(|u| u.user.user_id != user.user_id);
+    let entry = IndexedUser::new(user);
+    let at = users.partition_point(|u| u.sort_key() < entry.sort_key());
+    users.insert(at, entry);
 }
 
 /// Fills in departments, keeping the previous snapshot's value for a user whose DescribeUser

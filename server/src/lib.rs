@@ -153,7 +153,7 @@ impl RunningPortal {
     }
 
     /// Reconciles audit intents older than `min_age` now (this also runs at start-up and every
-    /// minute for intents older than [`audit::reconcile::MIN_INTENT_AGE`]); returns how many
+    /// minute for intents older than [`audit::reconcile::min_intent_age`]); returns how many
     /// became records.
     pub async fn reconcile_audit(&self, min_age: Duration) -> Result<usize, String> {
         self.audit
@@ -234,6 +234,7 @@ pub async fn start(
         audit_log.clone(),
         directory.0.clone(),
         Duration::from_secs(60),
+        audit::reconcile::min_intent_age(config.directory_timeout),
     ));
     if let Some(keep) = config.audit_retention {
         background.push(audit::retention::spawn(audit_log.clone(), keep));

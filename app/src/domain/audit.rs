@@ -2,6 +2,7 @@
 //! is filtered. Storage lives in the server (`server/src/audit/`); the rules here are pure.
 
 use super::field::Field;
+use super::policy::{Access, Fact, UserAccess};
 use super::profile::{Timestamp, days_from_civil};
 use serde::{Deserialize, Serialize};
 
@@ -178,6 +179,26 @@ impl AuditRecord {
     pub fn without_fields(mut self, hidden: impl Fn(Field) -> bool) -> Self {
         self.changes.retain(|c| !hidden(c.field));
         self
+    }
+
+    /// The record as a reader with `access` to its target may see it: hidden fields and a
+    /// hidden email left out; the request's client address and the detail only for readers of
+    /// the whole log (`whole_log`). A change made only to hidden fields is `None` outside the
+    /// whole log, so that History doesn't reveal when a hidden field changed.
+    pub fn for_reader(mut self, access: &UserAccess, whole_log: bool) -> Option<Self> {
+        let had_changes = !self.changes.is_empty();
+        self = self.without_fields(|f| access.field(f) == Access::Hidden);
+        if access.fact(Fact::Email) == Access::Hidden {
+            self.target_email = None;
+        }
+        if !whole_log {
+            if had_changes && self.changes.is_empty() {
+                return None;
+            }
+            self.client = None;
+            self.detail = None;
+        }
+        Some(self)
     }
 }
 
@@ -394,6 +415,56 @@ mod tests {
             changes: Vec::new(),
         };
         assert_eq!(record.time(), "2025-11-28 21:04:05 UTC");
+    }
+
+    #[test]
+    fn history_readers_get_neither_hidden_values_nor_log_metadata() {
+        let change = |field| FieldChange {
+            field,
+            mode: ValueMode::Value,
+            old: Some("a".into()),
+            new: Some("b".into()),
+        };
+        let record = |changes| AuditRecord {
+            id: 1,
+            at_ms: 0,
+            outcome: Outcome::Saved,
+            account: "admin".into(),
+            client: Some("192.0.2.1".into()),
+            request_id: "r".into(),
+            target_id: Some("u-1".into()),
+            target_email: Some("jane@x".into()),
+            detail: Some("why".into()),
+            changes,
+        };
+        let mut policy = crate::domain::Policy::new();
+        policy.grant(
+            "reader",
+            crate::domain::Scope::All,
+            Access::Read,
+            vec![crate::domain::Attribute::Field(Field::JobTitle)],
+        );
+        let access = policy.resolve(&["reader".to_owned()], crate::domain::Relation::STRANGER);
+
+        let shown = record(vec![change(Field::JobTitle), change(Field::Telephone)])
+            .for_reader(&access, false)
+            .expect("a visible change");
+        assert_eq!(shown.changes.len(), 1);
+        assert_eq!(
+            (shown.target_email, shown.client, shown.detail),
+            (None, None, None)
+        );
+        assert!(
+            record(vec![change(Field::Telephone)])
+                .for_reader(&access, false)
+                .is_none(),
+            "a change to hidden fields only is not in History"
+        );
+        let logged = record(vec![change(Field::Telephone)])
+            .for_reader(&access, true)
+            .expect("kept in the whole log");
+        assert!(logged.changes.is_empty());
+        assert_eq!(logged.client.as_deref(), Some("192.0.2.1"));
     }
 
     #[test]

@@ -61,6 +61,21 @@ impl DirectoryQuery {
         }
     }
 
+    /// The query with a page size people can choose and a page number that can't overflow
+    /// (a server function receives whatever the client sends).
+    pub fn normalized(&self) -> Self {
+        Self {
+            search: self.search.trim().chars().take(256).collect(),
+            state: self.state,
+            page: self.page.clamp(1, 1_000_000),
+            page_size: if PAGE_SIZES.contains(&self.page_size) {
+                self.page_size
+            } else {
+                PAGE_SIZES[0]
+            },
+        }
+    }
+
     /// The query string for this search at `page` (defaults left out).
     pub fn to_query(&self, page: usize) -> String {
         let mut parts = Vec::new();
@@ -367,5 +382,13 @@ mod tests {
             _ => None,
         });
         assert_eq!(odd, DirectoryQuery::default());
+        let forged = DirectoryQuery {
+            search: "x".into(),
+            state: None,
+            page: usize::MAX,
+            page_size: 1 << 40,
+        }
+        .normalized();
+        assert_eq!((forged.page, forged.page_size), (1_000_000, PAGE_SIZES[0]));
     }
 }

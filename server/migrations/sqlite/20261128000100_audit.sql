@@ -1,7 +1,8 @@
 -- The audit log. Append-only: the portal only inserts into audit_events and audit_changes;
 -- the retention job is the one thing that deletes, and it logs what it removed.
 CREATE TABLE audit_events (
-    id INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: an id is never used twice, even after retention deleted every record.
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     -- Unix milliseconds.
     at_ms BIGINT NOT NULL,
     -- saved, unchanged, refused, invalid, conflict, directory_error, unconfirmed,
@@ -41,7 +42,8 @@ CREATE INDEX audit_changes_by_field ON audit_changes (field, event_id);
 -- audit event is written. Rows left behind by a crash or a failing store are reconciled into
 -- audit events at start-up. Not part of the audit log itself.
 CREATE TABLE audit_intents (
-    id INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: a closed intent's id must never be handed to a new save.
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     opened_ms BIGINT NOT NULL,
     -- The audit event the save will produce, as JSON (values already in their value mode).
     event TEXT NOT NULL

@@ -16,9 +16,12 @@ use sqlx::Row;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How old an open intent must be before it is reconciled: longer than any save can take
-/// (the directory timeout times its attempts), so a save in flight is never raced.
-pub const MIN_INTENT_AGE: Duration = Duration::from_secs(120);
+/// How old an open intent must be before it is reconciled: well past the longest a save's
+/// directory call may take (`directory_timeout` covers its retries), so a save in flight is
+/// never raced; at least two minutes.
+pub fn min_intent_age(directory_timeout: Duration) -> Duration {
+    (directory_timeout * 2 + Duration::from_secs(30)).max(Duration::from_secs(120))
+}
 
 impl SqlAuditLog {
     /// Reconciles every intent older than `min_age`; returns how many became records.
@@ -40,6 +43,7 @@ impl SqlAuditLog {
             let opened_ms: i64 = row.try_get("opened_ms")?;
             let event: String = row.try_get("event")?;
             let Ok(mut entry) = serde_json::from_str::<KeptEntry>(&event) else {
+                // Only a damaged database gets here; the row stays for a person to look at.
                 tracing::error!(intent = id, "unreadable audit intent left in place");
                 continue;
             };
@@ -79,10 +83,25 @@ impl SqlAuditLog {
         };
         let profile = match directory.describe_user(user).await {
             Ok(profile) => profile,
-            Err(error) if error.kind == DirectoryErrorKind::UserNotFound => return Some(false),
-            Err(error) => {
+            // Worth waiting for: the directory may answer later.
+            Err(error)
+                if matches!(
+                    error.kind,
+                    DirectoryErrorKind::Unavailable
+                        | DirectoryErrorKind::Throttled
+                        | DirectoryErrorKind::Timeout
+                        | DirectoryErrorKind::Unreachable
+                        | DirectoryErrorKind::AuthenticationFailed
+                        | DirectoryErrorKind::OrganizationState
+                ) =>
+            {
                 tracing::warn!(%error, user, "cannot reconcile an audit intent yet");
                 return None;
+            }
+            // It will never be confirmed: record it as unconfirmed now.
+            Err(error) => {
+                tracing::warn!(%error, user, "audit intent recorded unconfirmed");
+                return Some(false);
             }
         };
         Some(entry.changes.iter().all(|change| {
@@ -95,17 +114,18 @@ impl SqlAuditLog {
     }
 }
 
-/// Reconciles at start-up and then every `period`.
+/// Reconciles intents older than `min_age` at start-up and then every `period`.
 pub fn spawn(
     audit: SqlAuditLog,
     directory: Arc<dyn Directory>,
     period: Duration,
+    min_age: Duration,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(period);
         loop {
             interval.tick().await;
-            if let Err(error) = audit.reconcile(&*directory, MIN_INTENT_AGE).await {
+            if let Err(error) = audit.reconcile(&*directory, min_age).await {
                 tracing::error!(%error, "audit reconciliation failed; will try again");
             }
         }

@@ -185,6 +185,24 @@ async fn the_directory_works_without_javascript_and_links_its_pages() {
 }
 
 #[tokio::test]
+async fn a_forged_page_size_or_number_is_clamped() {
+    let portal = start().await;
+    let forged = json!({ "search": "", "state": null, "page": u64::MAX, "page_size": 1u64 << 40 });
+    let view = search(&portal, forged).await;
+    assert_eq!(view["query"]["page_size"], 25);
+    assert_eq!(
+        view["page"], view["pages"],
+        "past the end shows the last page"
+    );
+    assert!(
+        view["rows"]
+            .as_array()
+            .is_some_and(|rows| !rows.is_empty() && rows.len() <= 25)
+    );
+    portal.stop().await;
+}
+
+#[tokio::test]
 async fn a_save_shows_in_the_search_at_once() {
     let portal = start().await;
     let before = search(&portal, query("janet q", None, 1, 25)).await;
