@@ -240,3 +240,155 @@ impl std::ops::Deref for IndexHandle {
         self.0.as_ref()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Change, FieldValues, UserState};
+    use crate::ports::{BoxFuture, DirectoryErrorKind, UserListPage};
+    use std::sync::Mutex;
+
+    /// A directory of fixed users whose ListUsers can run a save "meanwhile" (between reading
+    /// the users and the refresh swapping them in), as a concurrent request would.
+    struct Fixed {
+        users: Vec<UserSummary>,
+        meanwhile: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+        fail: bool,
+    }
+
+    impl Directory for Fixed {
+        fn describe_user<'a>(
+            &'a self,
+            _user: &'a str,
+        ) -> BoxFuture<'a, Result<UserProfile, DirectoryError>> {
+            Box::pin(async {
+                Err(DirectoryError::new(
+                    DirectoryErrorKind::UserNotFound,
+                    "not used",
+                ))
+            })
+        }
+
+        fn update_user<'a>(
+            &'a self,
+            _user_id: &'a str,
+            _changes: &'a [Change],
+        ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+            Box::pin(async { Ok(()) })
+        }
+
+        fn list_users<'a>(
+            &'a self,
+            _token: Option<&'a str>,
+        ) -> BoxFuture<'a, Result<UserListPage, DirectoryError>> {
+            let page = UserListPage {
+                users: self.users.clone(),
+                next: None,
+            };
+            if let Some(save) = self.meanwhile.lock().expect("lock").take() {
+                save();
+            }
+            let fail = self.fail;
+            Box::pin(async move {
+                if fail {
+                    Err(DirectoryError::new(DirectoryErrorKind::Unavailable, "down"))
+                } else {
+                    Ok(page)
+                }
+            })
+        }
+    }
+
+    fn summary(id: &str, name: &str, display: &str) -> UserSummary {
+        UserSummary {
+            user_id: id.into(),
+            name: name.into(),
+            display_name: display.into(),
+            email: Some(format!("{name}@x.example")),
+            state: Some(UserState::Enabled),
+            role: None,
+            department: None,
+        }
+    }
+
+    fn run<F: std::future::Future>(future: F) -> F::Output {
+        // The fixed directory never waits, so one poll completes every future.
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut future = std::pin::pin!(future);
+        match std::future::Future::poll(future.as_mut(), &mut context) {
+            std::task::Poll::Ready(output) => output,
+            std::task::Poll::Pending => panic!("fixed directory future was pending"),
+        }
+    }
+
+    fn display_names(index: &DirectoryIndex) -> Vec<String> {
+        index
+            .snapshot()
+            .users
+            .iter()
+            .map(|u| u.user.display_name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_save_during_a_refresh_is_not_lost_to_the_older_list() {
+        let index = Arc::new(DirectoryIndex::new(100));
+        let users = vec![summary("u-2", "bob", "Bob"), summary("u-1", "ann", "Ann")];
+        let directory = Fixed {
+            users: users.clone(),
+            meanwhile: Mutex::new(None),
+            fail: false,
+        };
+        assert_eq!(run(index.refresh(&directory, false, 10)).ok(), Some(2));
+        assert_eq!(display_names(&index), ["Ann", "Bob"], "sorted by user name");
+
+        // While the next refresh reads the old list, Ann is renamed through the portal.
+        let saving = Arc::clone(&index);
+        *directory.meanwhile.lock().expect("lock") = Some(Box::new(move || {
+            let profile = UserProfile {
+                user_id: "u-1".into(),
+                name: Some("ann".into()),
+                email: Some("ann@x.example".into()),
+                values: FieldValues::new().with(crate::domain::Field::DisplayName, "Annette"),
+                ..UserProfile::default()
+            };
+            saving.update(&profile);
+        }));
+        assert_eq!(run(index.refresh(&directory, false, 20)).ok(), Some(2));
+        assert_eq!(display_names(&index), ["Annette", "Bob"]);
+        assert_eq!(index.snapshot().refreshed_at, Some(20));
+        assert_eq!(index.failed_at(), None);
+    }
+
+    #[test]
+    fn a_failed_refresh_keeps_the_old_list_and_says_when() {
+        let index = DirectoryIndex::new(100);
+        let mut directory = Fixed {
+            users: vec![summary("u-1", "ann", "Ann")],
+            meanwhile: Mutex::new(None),
+            fail: false,
+        };
+        assert_eq!(run(index.refresh(&directory, false, 10)).ok(), Some(1));
+        directory.fail = true;
+        assert!(run(index.refresh(&directory, false, 20)).is_err());
+        assert_eq!(display_names(&index), ["Ann"]);
+        assert_eq!(index.snapshot().refreshed_at, Some(10));
+        assert_eq!(index.failed_at(), Some(20));
+    }
+
+    #[test]
+    fn the_index_holds_at_most_its_limit() {
+        let index = DirectoryIndex::new(2);
+        let directory = Fixed {
+            users: vec![
+                summary("u-1", "a", "A"),
+                summary("u-2", "b", "B"),
+                summary("u-3", "c", "C"),
+            ],
+            meanwhile: Mutex::new(None),
+            fail: false,
+        };
+        assert_eq!(run(index.refresh(&directory, false, 1)).ok(), Some(2));
+        assert!(index.snapshot().truncated);
+    }
+}
