@@ -173,6 +173,23 @@ impl IndexedUser {
     }
 }
 
+/// A count for people: `10,000 users`, `1 user`, `No users`.
+pub fn count_users(count: usize) -> String {
+    let digits = count.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    match count {
+        0 => "No users".to_owned(),
+        1 => "1 user".to_owned(),
+        _ => format!("{grouped} users"),
+    }
+}
+
 /// One page of results.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResultPage<'a> {
@@ -350,6 +367,15 @@ mod tests {
         };
         let result = search(&users, &past_the_end, all);
         assert_eq!((result.page, names(&result)), (2, vec!["zed".to_owned()]));
+    }
+
+    #[test]
+    fn counts_read_naturally() {
+        assert_eq!(count_users(0), "No users");
+        assert_eq!(count_users(1), "1 user");
+        assert_eq!(count_users(209), "209 users");
+        assert_eq!(count_users(10_000), "10,000 users");
+        assert_eq!(count_users(1_234_567), "1,234,567 users");
     }
 
     #[test]

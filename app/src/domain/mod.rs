@@ -18,7 +18,7 @@ pub use audit::{
 };
 pub use change::{Change, Conflict, SavePlan, derive_changes, plan_save, rebase};
 pub use directory::{
-    DirectoryQuery, IndexedUser, PAGE_SIZES, Readable, ResultPage, UserSummary, search,
+    DirectoryQuery, IndexedUser, PAGE_SIZES, Readable, ResultPage, UserSummary, count_users, search,
 };
 pub use field::{Field, FieldKind};
 pub use policy::{

@@ -5,7 +5,7 @@ use super::users::SearchForm;
 use super::{history_path, set_status};
 use crate::api::{Dashboard, get_dashboard};
 use crate::components::ErrorBanner;
-use crate::domain::{DirectoryQuery, Timestamp, UserState, role_label};
+use crate::domain::{DirectoryQuery, Timestamp, UserState, count_users, role_label};
 use crate::session::{ME_PATH, navigation};
 use futures::FutureExt as _;
 use leptos::prelude::*;
@@ -102,7 +102,7 @@ fn figures(dashboard: Dashboard) -> impl IntoView {
         .collect_view();
     view! {
         <p class="muted small">
-            {format!("{total} users you may see")}
+            {format!("{} you may see", count_users(total))}
             {refreshed_at.map(|at| format!(" · directory as of {}", Timestamp(at).precise()))}
         </p>
         <div class="dashboard">

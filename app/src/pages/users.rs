@@ -7,7 +7,7 @@
 use super::{set_status, user_path};
 use crate::api::{DirectoryRow, DirectoryView, search_users};
 use crate::components::ErrorBanner;
-use crate::domain::{DirectoryQuery, PAGE_SIZES, Readable, Timestamp, UserState};
+use crate::domain::{DirectoryQuery, PAGE_SIZES, Readable, Timestamp, UserState, count_users};
 use futures::FutureExt as _;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -151,10 +151,10 @@ fn results(view: DirectoryView) -> impl IntoView {
     let previous = (page > 1).then(|| link(page - 1));
     let next = (page < pages).then(|| link(page + 1));
     let freshness = refreshed_at.map(|at| format!("Directory as of {}.", Timestamp(at).precise()));
-    let summary = match total {
-        0 => "No users match.".to_owned(),
-        1 => "1 user".to_owned(),
-        n => format!("{n} users"),
+    let summary = if total == 0 {
+        "No users match.".to_owned()
+    } else {
+        count_users(total)
     };
     let stale = refresh_failed_at.map(|at| {
         view! {
