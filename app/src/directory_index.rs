@@ -9,6 +9,7 @@
 
 use crate::domain::{IndexedUser, UserProfile, UserSummary};
 use crate::ports::{Directory, DirectoryError};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
@@ -217,15 +218,18 @@ async fn read_departments(
         .buffer_unordered(8)
         .collect()
         .await;
-    let found: std::collections::HashMap<String, Option<String>> = found.into_iter().collect();
+    let mut departments: HashMap<&str, Option<String>> = previous
+        .users
+        .iter()
+        .map(|u| (u.user.user_id.as_str(), u.user.department.clone()))
+        .collect();
+    for (id, department) in &found {
+        if department.is_some() {
+            departments.insert(id.as_str(), department.clone());
+        }
+    }
     for user in users.iter_mut() {
-        user.department = found.get(&user.user_id).cloned().flatten().or_else(|| {
-            previous
-                .users
-                .iter()
-                .find(|u| u.user.user_id == user.user_id)
-                .and_then(|u| u.user.department.clone())
-        });
+        user.department = departments.get(user.user_id.as_str()).cloned().flatten();
     }
 }
 

@@ -113,12 +113,7 @@ pub async fn save_user(
     request: &SaveRequest,
 ) -> Result<SaveOutcome, ApiError> {
     let mut pending = PendingRecord {
-        entry: AuditEntry {
-            account: gate.principal.account.clone(),
-            client: origin.client.clone(),
-            request_id: origin.request_id.clone(),
-            ..AuditEntry::default()
-        },
+        entry: origin.audit_entry(&gate.principal.account),
         written: false,
     };
     let result = attempt_save(directory, audit, index, gate, request, &mut pending).await;

@@ -39,6 +39,18 @@ pub struct RequestOrigin {
     pub client: Option<String>,
 }
 
+impl RequestOrigin {
+    /// An audit entry for `account`'s request from here; the caller fills in the rest.
+    pub fn audit_entry(&self, account: &str) -> crate::domain::AuditEntry {
+        crate::domain::AuditEntry {
+            account: account.to_owned(),
+            client: self.client.clone(),
+            request_id: self.request_id.clone(),
+            ..crate::domain::AuditEntry::default()
+        }
+    }
+}
+
 /// The origin of this request (empty outside a server request).
 pub fn current_origin() -> RequestOrigin {
     #[cfg(feature = "ssr")]

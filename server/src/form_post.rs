@@ -72,12 +72,9 @@ async fn save_form(
             tracing::info!(user, problem, "unreadable edit form post");
             let entry = AuditEntry {
                 outcome: Some(Outcome::Invalid),
-                account: who.principal.account.clone(),
-                client: who.origin.client.clone(),
-                request_id: who.origin.request_id.clone(),
                 target_id: Some(user.clone()),
                 detail: Some(format!("unreadable form post: {problem}")),
-                ..AuditEntry::default()
+                ..who.origin.audit_entry(&who.principal.account)
             };
             if let Err(error) = state.audit.record(entry).await {
                 tracing::error!(%error, "could not write the audit record of a save");

@@ -165,9 +165,7 @@ impl RunningPortal {
     /// Refreshes the directory index now (it also refreshes every
     /// `PORTAL_DIRECTORY_REFRESH_SECONDS`); returns how many users it holds.
     pub async fn refresh_directory_index(&self) -> Result<usize, String> {
-        let now = audit::now_ms() / 1000;
-        self.index
-            .refresh(&*self.directory, self.uses_departments, now)
+        refresh_index(&self.index, &self.directory, self.uses_departments)
             .await
             .map_err(|e| e.to_string())
     }
@@ -243,7 +241,7 @@ pub async fn start(
     let departments = policy.uses_departments();
     // The first read is awaited so the directory page works from the first request; if it
     // fails, the refresh task keeps trying.
-    refresh_index(&index, &directory, departments).await;
+    let _ = refresh_index(&index, &directory, departments).await;
     background.push(spawn_index_refresh(
         index.clone(),
         directory.clone(),
@@ -313,10 +311,15 @@ pub async fn start(
 }
 
 /// Refreshes the directory index once, logging the outcome.
-async fn refresh_index(index: &IndexHandle, directory: &DirectoryHandle, departments: bool) {
+async fn refresh_index(
+    index: &IndexHandle,
+    directory: &DirectoryHandle,
+    departments: bool,
+) -> Result<usize, app::ports::DirectoryError> {
     let started = std::time::Instant::now();
     let now = audit::now_ms() / 1000;
-    match index.refresh(&**directory, departments, now).await {
+    let refreshed = index.refresh(&**directory, departments, now).await;
+    match &refreshed {
         Ok(users) => tracing::info!(
             users,
             ms = started.elapsed().as_millis(),
@@ -324,6 +327,7 @@ async fn refresh_index(index: &IndexHandle, directory: &DirectoryHandle, departm
         ),
         Err(error) => tracing::warn!(%error, "cannot refresh the directory index; will try again"),
     }
+    refreshed
 }
 
 /// Refreshes the directory index every `period`.
@@ -338,7 +342,7 @@ fn spawn_index_refresh(
         interval.tick().await; // the first tick is now; start-up has just refreshed
         loop {
             interval.tick().await;
-            refresh_index(&index, &directory, departments).await;
+            let _ = refresh_index(&index, &directory, departments).await;
         }
     })
 }

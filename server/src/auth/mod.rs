@@ -316,11 +316,8 @@ async fn record(
 ) {
     let entry = AuditEntry {
         outcome: Some(outcome),
-        account: account.to_owned(),
-        client: origin.client.clone(),
-        request_id: origin.request_id.clone(),
         detail: detail.map(str::to_owned),
-        ..AuditEntry::default()
+        ..origin.audit_entry(account)
     };
     if let Err(error) = state.audit.record(entry).await {
         tracing::error!(%error, outcome = outcome.name(), "could not write an audit record");
