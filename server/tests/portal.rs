@@ -67,6 +67,19 @@ async fn start_with(tweak: impl FnOnce(&mut PortalConfig)) -> Portal {
     portal
 }
 
+/// The portal with `policy` (TOML) as its `PORTAL_POLICY` file, signed in as the demo admin.
+async fn start_with_policy(policy: &str, tweak: impl FnOnce(&mut PortalConfig)) -> Portal {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("policy.toml");
+    std::fs::write(&path, policy).expect("policy file");
+    // The file is read at start-up only.
+    start_with(|c| {
+        c.policy_file = Some(path.clone());
+        tweak(c);
+    })
+    .await
+}
+
 async fn start_signed_out(tweak: impl FnOnce(&mut PortalConfig)) -> Portal {
     let data = tempfile::tempdir().expect("temp dir");
     let mut config = test_config(&data);

@@ -369,11 +369,7 @@ async fn roles_without_audit_rights_get_nothing() {
 
 #[tokio::test]
 async fn a_field_hidden_from_a_role_is_hidden_in_its_history() {
-    let data = tempfile::tempdir().expect("temp dir");
-    let path = data.path().join("policy.toml");
-    std::fs::write(
-        &path,
-        r#"
+    let policy = r#"
 [[roles.admin]]
 scope = "all"
 read = ["*"]
@@ -386,10 +382,8 @@ read = ["JobTitle", "DisplayName", "Name", "Email"]
 [audit]
 history = ["viewer"]
 log = ["admin"]
-"#,
-    )
-    .expect("policy file");
-    let portal = start_with(|c| c.policy_file = Some(path.clone())).await;
+"#;
+    let portal = start_with_policy(policy, |_| {}).await;
     let now = portal.get_user(JANE).await;
     let edits = [("Telephone", "+1 555 0177"), ("JobTitle", "Chief Engineer")];
     let (status, _, body) = portal.save(JANE, &now, &edits).await;

@@ -249,11 +249,7 @@ async fn search_keeps_working_while_the_directory_fails() {
 
 #[tokio::test]
 async fn each_role_sees_only_its_scope() {
-    let data = tempfile::tempdir().expect("temp dir");
-    let path = data.path().join("policy.toml");
-    std::fs::write(
-        &path,
-        r#"
+    let policy = r#"
 [[roles.admin]]
 scope = "all"
 read = ["*"]
@@ -266,14 +262,8 @@ read = ["Name", "DisplayName", "Department"]
 [[roles.employee]]
 scope = "self"
 read = ["DisplayName"]
-"#,
-    )
-    .expect("policy file");
-    let portal = start_with(|c| {
-        c.policy_file = Some(path.clone());
-        c.demo_users = 200;
-    })
-    .await;
+"#;
+    let portal = start_with_policy(policy, |c| c.demo_users = 200).await;
     let everyone = search(&portal, query("", None, 1, 100)).await["total"]
         .as_u64()
         .expect("total");
