@@ -118,6 +118,7 @@ pub struct RunningEmulator {
     url: String,
     faults: Arc<faults::FaultSwitch>,
     store: store::Store,
+    app: axum::Router,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -165,13 +166,14 @@ impl RunningEmulator {
             faults: Arc::clone(&faults),
         });
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served_app = app.clone();
         let task = tokio::spawn(async move {
             let served = axum::serve(
                 listener.tap_io(|tcp| {
                     // Answers are small; don't let Nagle hold them back.
                     let _ = tcp.set_nodelay(true);
                 }),
-                app,
+                served_app,
             )
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
@@ -186,6 +188,7 @@ impl RunningEmulator {
             url: format!("http://{addr}"),
             faults,
             store,
+            app,
             stop: Some(stop),
             task,
         })
@@ -198,6 +201,12 @@ impl RunningEmulator {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The emulator's HTTP service, for a client in the same process to call without a
+    /// socket: it answers exactly what the listener at [`RunningEmulator::url`] answers.
+    pub fn service(&self) -> axum::Router {
+        self.app.clone()
     }
 
     /// Replaces the fault injection settings while running (tests use this).

@@ -1,11 +1,14 @@
 //! The edit page under load: `GET /users/jane.doe`, signed in as the demo admin, at 32
-//! concurrent requests against the embedded emulator, and the emulator's own DescribeUser throughput in the same run, through
-//! the same SDK the portal uses, for comparison. Then a small static file from the bundle on
-//! one keep-alive connection and at 32 connections (checks that nothing stalls small answers).
+//! concurrent requests against the embedded emulator, and, in the same run, the emulator's own
+//! DescribeUser throughput through the same SDK over its loopback listener (as any client
+//! outside the portal sees it; the portal itself reaches the emulator in-process). Then a small
+//! static file from the bundle on one keep-alive connection and at 32 connections (checks that
+//! nothing stalls small answers).
 //!
 //! After `cargo leptos build` (the static phase reads `target/site/pkg`):
-//! `source scripts/leptos-env.sh && cargo bench -p workmail-portal --bench edit_page`
-//! (`BENCH_SECONDS`, default 5 per phase).
+//! `source scripts/leptos-env.sh && RUSTFLAGS= cargo bench -p workmail-portal --bench edit_page`
+//! (`RUSTFLAGS=` builds the server as a release build is, without `--cfg erase_components`;
+//! `BENCH_SECONDS`, default 5 per phase).
 
 mod support;
 

@@ -410,6 +410,7 @@ async fn connect_settings(
         default_region: config.default_region.clone(),
         timeout: config.directory_timeout,
         attempts: config.directory_attempts,
+        http_client: None,
     };
     match &config.directory {
         DirectorySetting::Embedded => {
@@ -434,8 +435,11 @@ async fn connect_settings(
                 .await
                 .map_err(|source| StartError::Emulator { data_dir, source })?;
             tracing::info!(url = emulator.url(), "embedded WorkMail emulator started");
+            // The portal's own requests skip the loopback socket; the listener stays for the
+            // AWS CLI and other tools.
             let settings = ClientSettings {
                 endpoint: Some(emulator.url().to_owned()),
+                http_client: Some(directory::in_process::http_client(emulator.service())),
                 ..settings
             };
             Ok((Some(emulator), settings))

@@ -8,7 +8,6 @@ use crate::api::{ApiError, get_audit_log};
 use crate::components::{AuditChanges, ErrorBanner};
 use crate::domain::{AuditFilter, AuditPage, Field, Outcome};
 use crate::session::AUDIT_PATH;
-use futures::FutureExt as _;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -26,28 +25,22 @@ pub fn AuditLogPage() -> impl IntoView {
                 "The filter can't be used: {problem}."
             ))),
         }
-    }
-    .shared();
+    };
+    let shown = filter.clone();
     view! {
         <Title text="Audit log" />
         <section class="page wide">
             <h1>"Audit log"</h1>
             <FilterForm filter=filter.clone() />
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || {
-                    let loaded = loaded.clone();
-                    let filter = filter.clone();
-                    Suspend::new(async move {
-                        match loaded.await {
-                            Ok(page) => log_view(filter, page).into_any(),
-                            Err(error) => {
-                                set_status(error.status());
-                                view! { <ErrorBanner error /> }.into_any()
-                            }
-                        }
-                    })
-                }}
-            </Suspense>
+            {Suspend::new(async move {
+                match loaded.await {
+                    Ok(page) => log_view(shown, page).into_any(),
+                    Err(error) => {
+                        set_status(error.status());
+                        view! { <ErrorBanner error /> }.into_any()
+                    }
+                }
+            })}
         </section>
     }
 }

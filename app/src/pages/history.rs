@@ -4,7 +4,6 @@ use super::set_status;
 use super::user::{UserTabs, history_path, user_path};
 use crate::api::{ErrorKind, History, get_history};
 use crate::components::{AuditChanges, ErrorBanner};
-use futures::FutureExt as _;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -20,39 +19,32 @@ pub fn HistoryPage() -> impl IntoView {
         .read_untracked()
         .get("before")
         .and_then(|b| b.parse::<i64>().ok());
-    // Started once and shared, as on the edit page.
-    let loaded = get_history(user.clone(), before).shared();
+    let loaded = get_history(user.clone(), before);
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || {
-                let loaded = loaded.clone();
-                let user = user.clone();
-                Suspend::new(async move {
-                    match loaded.await {
-                        Ok(history) => history_view(history, before.is_some()).into_any(),
-                        Err(error) => {
-                            set_status(error.status());
-                            let title = if error.kind == ErrorKind::NotFound {
-                                "User not found"
-                            } else {
-                                "History unavailable"
-                            };
-                            view! {
-                                <Title text=title />
-                                <section class="page narrow">
-                                    <h1>{title}</h1>
-                                    <ErrorBanner error />
-                                    <p>
-                                        <a href=user_path(&user)>"Back to the user"</a>
-                                    </p>
-                                </section>
-                            }
-                                .into_any()
-                        }
+        {Suspend::new(async move {
+            match loaded.await {
+                Ok(history) => history_view(history, before.is_some()).into_any(),
+                Err(error) => {
+                    set_status(error.status());
+                    let title = if error.kind == ErrorKind::NotFound {
+                        "User not found"
+                    } else {
+                        "History unavailable"
+                    };
+                    view! {
+                        <Title text=title />
+                        <section class="page narrow">
+                            <h1>{title}</h1>
+                            <ErrorBanner error />
+                            <p>
+                                <a href=user_path(&user)>"Back to the user"</a>
+                            </p>
+                        </section>
                     }
-                })
-            }}
-        </Suspense>
+                        .into_any()
+                }
+            }
+        })}
     }
 }
 

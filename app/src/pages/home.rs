@@ -7,7 +7,6 @@ use crate::api::{Dashboard, get_dashboard};
 use crate::components::ErrorBanner;
 use crate::domain::{DirectoryQuery, Timestamp, UserState, count_users, role_label};
 use crate::session::{ME_PATH, navigation};
-use futures::FutureExt as _;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -21,32 +20,27 @@ pub fn HomePage() -> impl IntoView {
         }
         _ => {}
     }
-    let loaded = get_dashboard().shared();
+    let loaded = get_dashboard();
     view! {
         <Title text="Dashboard" />
         <section class="page">
             <h1>"Dashboard"</h1>
             <SearchForm query=DirectoryQuery::default() />
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || {
-                    let loaded = loaded.clone();
-                    Suspend::new(async move {
-                        match loaded.await {
-                            Ok(dashboard) => figures(dashboard).into_any(),
-                            Err(error) => {
-                                set_status(error.status());
-                                view! {
-                                    <ErrorBanner error />
-                                    <p>
-                                        <a href="/">"Try again"</a>
-                                    </p>
-                                }
-                                    .into_any()
-                            }
+            {Suspend::new(async move {
+                match loaded.await {
+                    Ok(dashboard) => figures(dashboard).into_any(),
+                    Err(error) => {
+                        set_status(error.status());
+                        view! {
+                            <ErrorBanner error />
+                            <p>
+                                <a href="/">"Try again"</a>
+                            </p>
                         }
-                    })
-                }}
-            </Suspense>
+                            .into_any()
+                    }
+                }
+            })}
         </section>
     }
     .into_any()

@@ -4,7 +4,6 @@ use super::set_status;
 use crate::api::{ApiError, ErrorKind, SaveRequest, UserView, get_user};
 use crate::components::{EditorState, ErrorBanner, Notice, UserEditor, UserFacts};
 use crate::domain::{Field, rebase};
-use futures::FutureExt as _;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -65,21 +64,10 @@ pub fn UserPage() -> impl IntoView {
 pub fn UserScreen(user: String, action: String) -> impl IntoView {
     let saved = use_query_map().read_untracked().get("saved");
     let rejected = use_context::<RejectedSave>();
-    // Started once and shared: the Suspense may run its child more than once while rendering,
-    // and each run must await this one read. A fresh call per run was started and dropped,
-    // which cost a DescribeUser connection per page.
-    let loaded = get_user(user.clone()).shared();
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(user_view(
-                user.clone(),
-                action.clone(),
-                loaded.clone(),
-                saved.clone(),
-                rejected.clone(),
-            ))}
-        </Suspense>
-    }
+    // Awaited by the server before the page is sent (`SsrMode::Async`); pages are never
+    // rendered in the browser (islands), so there is no fallback to show. A bare `Suspend`
+    // builds the view once: inside a `<Suspense>` its closure ran three times per request.
+    view! { {Suspend::new(user_view(user.clone(), action, get_user(user), saved, rejected))} }
 }
 
 async fn user_view(

@@ -8,7 +8,6 @@ use super::{set_status, user_path};
 use crate::api::{DirectoryRow, DirectoryView, search_users};
 use crate::components::ErrorBanner;
 use crate::domain::{DirectoryQuery, PAGE_SIZES, Readable, Timestamp, UserState, count_users};
-use futures::FutureExt as _;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -30,7 +29,8 @@ pub fn UsersPage() -> impl IntoView {
         return view! { <Redirect path=crate::session::ME_PATH /> }.into_any();
     }
     let query = DirectoryQuery::from_params(|name| params.get_str(name));
-    let loaded = search_users(query.clone()).shared();
+    let loaded = search_users(query.clone());
+    let retry_query = query.clone();
     view! {
         <Title text="Users" />
         <section class="page">
@@ -38,28 +38,22 @@ pub fn UsersPage() -> impl IntoView {
             <SearchForm query=query.clone() />
             // Replaced in place by directory-search.js as the person types.
             <div id="directory-results">
-            <Suspense fallback=|| view! { <p class="loading">"Searching…"</p> }>
-                {move || {
-                    let loaded = loaded.clone();
-                    let query = query.clone();
-                    Suspend::new(async move {
-                        match loaded.await {
-                            Ok(view) => results(view).into_any(),
-                            Err(error) => {
-                                set_status(error.status());
-                                let retry = format!("/users?{}", query.to_query(query.page));
-                                view! {
-                                    <ErrorBanner error />
-                                    <p>
-                                        <a href=retry>"Try again"</a>
-                                    </p>
-                                }
-                                    .into_any()
-                            }
+            {Suspend::new(async move {
+                match loaded.await {
+                    Ok(view) => results(view).into_any(),
+                    Err(error) => {
+                        set_status(error.status());
+                        let retry = format!("/users?{}", retry_query.to_query(retry_query.page));
+                        view! {
+                            <ErrorBanner error />
+                            <p>
+                                <a href=retry>"Try again"</a>
+                            </p>
                         }
-                    })
-                }}
-            </Suspense>
+                            .into_any()
+                    }
+                }
+            })}
             </div>
             <OpenById />
             <script src="/directory-search.js" type="module"></script>

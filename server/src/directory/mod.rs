@@ -1,7 +1,8 @@
 //! The [`Directory`] port implemented with `aws-sdk-workmail` (real WorkMail, or the emulator
-//! through an endpoint URL).
+//! through an endpoint URL or in-process).
 
 mod error_mapping;
+pub mod in_process;
 
 pub use error_mapping::{kind_for_code, map_sdk_error};
 
@@ -18,7 +19,7 @@ use aws_config::profile::{ProfileFileCredentialsProvider, ProfileFileRegionProvi
 use aws_sdk_workmail::Client;
 use aws_sdk_workmail::config::retry::RetryConfig;
 use aws_sdk_workmail::config::timeout::TimeoutConfig;
-use aws_sdk_workmail::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_workmail::config::{BehaviorVersion, Credentials, Region, SharedHttpClient};
 use aws_sdk_workmail::operation::describe_user::DescribeUserOutput;
 use aws_sdk_workmail::primitives::DateTime;
 use aws_sdk_workmail::types::UserRole;
@@ -38,6 +39,8 @@ pub struct ClientSettings {
     pub timeout: Duration,
     /// Tries per operation (transient failures and throttling are retried with back-off).
     pub attempts: u32,
+    /// The HTTP client, when not the SDK's default (the embedded emulator's in-process one).
+    pub http_client: Option<SharedHttpClient>,
 }
 
 /// Builds the SDK client.
@@ -63,6 +66,9 @@ pub async fn build_client(settings: &ClientSettings) -> Client {
             .retry_config(retries);
         if let Some(endpoint) = &settings.endpoint {
             config = config.endpoint_url(endpoint.clone());
+        }
+        if let Some(http_client) = &settings.http_client {
+            config = config.http_client(http_client.clone());
         }
         return Client::from_conf(config.build());
     }
