@@ -175,18 +175,20 @@ impl IndexedUser {
 
 /// A count for people: `10,000 users`, `1 user`, `No users`.
 pub fn count_users(count: usize) -> String {
-    let digits = count.to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
     match count {
         0 => "No users".to_owned(),
         1 => "1 user".to_owned(),
-        _ => format!("{grouped} users"),
+        _ => {
+            let digits = count.to_string();
+            let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+            for (i, digit) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                    grouped.push(',');
+                }
+                grouped.push(digit);
+            }
+            format!("{grouped} users")
+        }
     }
 }
 

@@ -23,15 +23,9 @@ pub fn http_client(router: Router) -> SharedHttpClient {
     http_client_fn(move |_, _| connector.clone())
 }
 
-#[derive(Clone)]
+#[derive(Debug)]
 struct InProcess {
     router: Router,
-}
-
-impl std::fmt::Debug for InProcess {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("InProcess")
-    }
 }
 
 impl HttpConnector for InProcess {
