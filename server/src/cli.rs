@@ -124,7 +124,7 @@ pub async fn run_accounts(
     let database = crate::store::open(config)
         .await
         .map_err(|e| format!("PORTAL_DATABASE_URL: {e}"))?;
-    let accounts = AccountStore::new(database.pool.clone());
+    let accounts = AccountStore::new(&database);
     let say = |out: &mut dyn Write, text: String| {
         writeln!(out, "{text}").map_err(|e| format!("cannot write: {e}"))
     };

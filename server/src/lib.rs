@@ -203,7 +203,7 @@ pub async fn start(
     let database = store::open(&config)
         .await
         .map_err(|e| StartError::Database(e.to_string()))?;
-    let accounts = AccountStore::new(database.pool.clone());
+    let accounts = AccountStore::new(&database);
     let sessions = SessionBackend::open(&config, &database)
         .await
         .map_err(|e| StartError::Database(format!("cannot create the sessions table: {e}")))?;

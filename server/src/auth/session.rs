@@ -2,8 +2,9 @@
 //! the rest of the code never handles session keys.
 
 use crate::config::{PortalConfig, SessionStoreSetting};
-use crate::store::{Backend, Database};
+use crate::store::{Backend, Database, SqliteReaders};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session::{Id, Record};
@@ -16,10 +17,11 @@ pub const COOKIE_NAME: &str = "portal_session";
 const AUTH_KEY: &str = "portal.auth";
 
 /// Where sessions live: the portal database (SQLite or PostgreSQL), or memory
-/// (`PORTAL_SESSION_STORE`). Redis can be added as another variant.
+/// (`PORTAL_SESSION_STORE`). Redis can be added as another variant. On a SQLite file, sessions
+/// are loaded on the calling thread by the database's readers (see `store::readers`).
 #[derive(Clone, Debug)]
 pub enum SessionBackend {
-    Sqlite(SqliteStore),
+    Sqlite(SqliteStore, Option<Arc<SqliteReaders>>),
     Postgres(PostgresStore),
     Memory(MemoryStore),
 }
@@ -28,7 +30,7 @@ pub enum SessionBackend {
 macro_rules! on_store {
     ($backend:expr, $store:ident => $call:expr) => {
         match $backend {
-            SessionBackend::Sqlite($store) => $call,
+            SessionBackend::Sqlite($store, _) => $call,
             SessionBackend::Postgres($store) => $call,
             SessionBackend::Memory($store) => $call,
         }
@@ -53,7 +55,7 @@ impl SessionBackend {
                     .await?;
                 let store = SqliteStore::new(pool);
                 store.migrate().await?;
-                Ok(SessionBackend::Sqlite(store))
+                Ok(SessionBackend::Sqlite(store, database.readers.clone()))
             }
             (SessionStoreSetting::Database, Backend::Postgres) => {
                 let pool = sqlx::postgres::PgPoolOptions::new()
@@ -79,7 +81,7 @@ impl SessionBackend {
             loop {
                 interval.tick().await;
                 let deleted = match &backend {
-                    SessionBackend::Sqlite(store) => store.delete_expired().await,
+                    SessionBackend::Sqlite(store, _) => store.delete_expired().await,
                     SessionBackend::Postgres(store) => store.delete_expired().await,
                     SessionBackend::Memory(_) => Ok(()),
                 };
@@ -102,12 +104,35 @@ impl SessionStore for SessionBackend {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        on_store!(self, store => store.load(id).await)
+        match self {
+            SessionBackend::Sqlite(_, Some(readers)) => load_on_thread(readers, id),
+            _ => on_store!(self, store => store.load(id).await),
+        }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         on_store!(self, store => store.delete(id).await)
     }
+}
+
+/// Loads a session record as tower-sessions-sqlx-store's `SqliteStore` keeps it (its table, its
+/// MessagePack encoding; the test below holds the two together), on the calling thread.
+fn load_on_thread(readers: &SqliteReaders, id: &Id) -> session_store::Result<Option<Record>> {
+    use rusqlite::OptionalExtension;
+    let data = readers
+        .read(|connection| {
+            connection
+                .prepare_cached("SELECT data FROM tower_sessions WHERE id = ?1")?
+                .query_row([id.to_string()], |row| row.get::<_, Vec<u8>>(0))
+                .optional()
+        })
+        .map_err(|error| session_store::Error::Backend(error.to_string()))?;
+    let Some(data) = data else {
+        return Ok(None);
+    };
+    let record: Record = rmp_serde::from_slice(&data)
+        .map_err(|error| session_store::Error::Decode(error.to_string()))?;
+    Ok((record.expiry_date > time::OffsetDateTime::now_utc()).then_some(record))
 }
 
 /// The session layer: HttpOnly, SameSite=Lax, Secure behind https, expiring after the idle
@@ -283,6 +308,44 @@ mod tests {
         };
         assert!(!refreshed.refresh_due(idle, 1_119));
         assert!(refreshed.refresh_due(idle, 1_120));
+    }
+
+    #[tokio::test]
+    async fn records_the_sqlx_store_writes_load_on_the_calling_thread() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("portal.sqlite3").display()
+        );
+        let database = crate::store::open_url(&url).await.expect("database");
+        let backend = SessionBackend::open(&PortalConfig::default(), &database)
+            .await
+            .expect("session store");
+        let SessionBackend::Sqlite(store, Some(_)) = &backend else {
+            panic!("a SQLite file gets readers: {backend:?}");
+        };
+        let now = time::OffsetDateTime::now_utc();
+        let mut live = Record {
+            id: Id::default(),
+            data: [(
+                "portal.auth".to_owned(),
+                serde_json::json!({"account_id": 7}),
+            )]
+            .into_iter()
+            .collect(),
+            expiry_date: now + time::Duration::hours(1),
+        };
+        store.create(&mut live).await.expect("create");
+        let expired = Record {
+            id: Id::default(),
+            expiry_date: now - time::Duration::seconds(1),
+            ..live.clone()
+        };
+        store.save(&expired).await.expect("save");
+
+        assert_eq!(backend.load(&live.id).await.expect("load"), Some(live));
+        assert_eq!(backend.load(&expired.id).await.expect("load"), None);
+        assert_eq!(backend.load(&Id::default()).await.expect("load"), None);
     }
 
     #[tokio::test]

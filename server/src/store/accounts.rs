@@ -1,6 +1,8 @@
 //! Portal accounts: login name, argon2id hash, roles, the WorkMail user, enabled flag.
 
+use super::{Database, SqliteReaders};
 use sqlx::AnyPool;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// One portal account.
@@ -34,6 +36,8 @@ pub enum AccountError {
     NotFound(String),
     #[error("the portal database failed: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("the portal database failed: {0}")]
+    Read(#[from] rusqlite::Error),
 }
 
 #[derive(sqlx::FromRow)]
@@ -97,11 +101,16 @@ const COLUMNS: &str = "id, login, password_hash, roles, workmail_user, enabled";
 #[derive(Clone, Debug)]
 pub struct AccountStore {
     pool: AnyPool,
+    /// Reads the account of every signed-in request on the calling thread (SQLite file only).
+    readers: Option<Arc<SqliteReaders>>,
 }
 
 impl AccountStore {
-    pub fn new(pool: AnyPool) -> Self {
-        Self { pool }
+    pub fn new(database: &Database) -> Self {
+        Self {
+            pool: database.pool.clone(),
+            readers: database.readers.clone(),
+        }
     }
 
     /// The account with this login name (any case), enabled or not.
@@ -116,6 +125,25 @@ impl AccountStore {
 
     /// The account with this id, enabled or not.
     pub async fn find_by_id(&self, id: i64) -> Result<Option<Account>, AccountError> {
+        if let Some(readers) = &self.readers {
+            let row = readers.read(|connection| {
+                use rusqlite::OptionalExtension;
+                connection
+                    .prepare_cached(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1"))?
+                    .query_row([id], |row| {
+                        Ok(AccountRow {
+                            id: row.get(0)?,
+                            login: row.get(1)?,
+                            password_hash: row.get(2)?,
+                            roles: row.get(3)?,
+                            workmail_user: row.get(4)?,
+                            enabled: row.get(5)?,
+                        })
+                    })
+                    .optional()
+            })?;
+            return Ok(row.map(Account::from));
+        }
         let row: Option<AccountRow> =
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"))
                 .bind(id)

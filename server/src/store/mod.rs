@@ -5,14 +5,22 @@
 //! `PORTAL_DATABASE_URL` is a `postgres://` URL. Both go through one sqlx `Any` pool, so every
 //! query is written once, with `$1`-style parameters that both understand. Each backend has its
 //! own migrations (`migrations/sqlite`, `migrations/postgres`) because their DDL differs.
+//! The two reads every signed-in request makes on a SQLite file are the exception: they run on
+//! the calling thread ([`readers`]).
 
 mod accounts;
+mod readers;
 
 pub use accounts::{Account, AccountError, AccountStore, NewAccount, validate_login};
+pub use readers::SqliteReaders;
 
 use crate::config::PortalConfig;
 use sqlx::any::AnyPoolOptions;
+use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Executor};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -32,6 +40,8 @@ pub struct Database {
     pub backend: Backend,
     /// The URL it was opened with (sessions open their own typed pool from it).
     pub url: String,
+    /// For a SQLite file: connections for the reads every request makes (session, account).
+    pub readers: Option<Arc<SqliteReaders>>,
 }
 
 /// Why the portal database could not be opened.
@@ -43,6 +53,11 @@ pub enum DatabaseError {
     Migrate {
         target: String,
         source: sqlx::migrate::MigrateError,
+    },
+    #[error("cannot open {target} for reading: {source}")]
+    Readers {
+        target: String,
+        source: rusqlite::Error,
     },
 }
 
@@ -110,12 +125,34 @@ pub async fn open_url(url: &str) -> Result<Database, DatabaseError> {
     migrator
         .run(&pool)
         .await
-        .map_err(|source| DatabaseError::Migrate { target, source })?;
+        .map_err(|source| DatabaseError::Migrate {
+            target: target.clone(),
+            source,
+        })?;
+    let readers = match sqlite_file(url) {
+        Some(path) => {
+            Some(Arc::new(SqliteReaders::open(&path).map_err(|source| {
+                DatabaseError::Readers { target, source }
+            })?))
+        }
+        None => None,
+    };
     Ok(Database {
         pool,
         backend,
         url: url.to_owned(),
+        readers,
     })
+}
+
+/// The file of a SQLite URL, once it exists (an in-memory database has none).
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    if backend_of(url) != Backend::Sqlite {
+        return None;
+    }
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    let path = options.get_filename();
+    path.is_file().then(|| path.to_path_buf())
 }
 
 /// The URL without its password, for messages.
