@@ -10,9 +10,16 @@ use std::collections::BTreeMap;
 /// `"true"`/`"false"`, text verbatim. A field that is absent reads as its empty value, so a
 /// directory that drops a cleared attribute and one that returns `""` compare equal.
 /// Serialised as a JSON object keyed by API member name.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(from = "BTreeMap<Field, String>", into = "BTreeMap<Field, String>")]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(from = "BTreeMap<Field, String>")]
 pub struct FieldValues(BTreeMap<Field, String>);
+
+/// Written as the map it holds (borrowed: `serde(into)` would copy every value first).
+impl Serialize for FieldValues {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
 
 impl From<BTreeMap<Field, String>> for FieldValues {
     fn from(map: BTreeMap<Field, String>) -> Self {
@@ -21,12 +28,6 @@ impl From<BTreeMap<Field, String>> for FieldValues {
             values.set(field, value);
         }
         values
-    }
-}
-
-impl From<FieldValues> for BTreeMap<Field, String> {
-    fn from(values: FieldValues) -> Self {
-        values.0
     }
 }
 
