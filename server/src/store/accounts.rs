@@ -2,7 +2,7 @@
 
 use super::{Database, SqliteReaders};
 use sqlx::AnyPool;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// One portal account.
@@ -51,6 +51,20 @@ struct AccountRow {
     enabled: i64,
 }
 
+impl AccountRow {
+    /// A row of [`COLUMNS`] read by rusqlite.
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> Result<Self, rusqlite::Error> {
+        Ok(AccountRow {
+            id: row.get(0)?,
+            login: row.get(1)?,
+            password_hash: row.get(2)?,
+            roles: row.get(3)?,
+            workmail_user: row.get(4)?,
+            enabled: row.get(5)?,
+        })
+    }
+}
+
 impl From<AccountRow> for Account {
     fn from(row: AccountRow) -> Self {
         Account {
@@ -97,6 +111,11 @@ fn now() -> i64 {
 
 const COLUMNS: &str = "id, login, password_hash, roles, workmail_user, enabled";
 
+/// The read every signed-in request makes, built once (SQLite numbers `$1` as it appears, so
+/// the same text serves sqlx and the on-thread readers).
+static FIND_BY_ID: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"));
+
 /// The accounts table.
 #[derive(Clone, Debug)]
 pub struct AccountStore {
@@ -125,30 +144,21 @@ impl AccountStore {
 
     /// The account with this id, enabled or not.
     pub async fn find_by_id(&self, id: i64) -> Result<Option<Account>, AccountError> {
-        if let Some(readers) = &self.readers {
-            let row = readers.read(|connection| {
+        let row = match &self.readers {
+            Some(readers) => readers.read(|connection| {
                 use rusqlite::OptionalExtension;
                 connection
-                    .prepare_cached(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1"))?
-                    .query_row([id], |row| {
-                        Ok(AccountRow {
-                            id: row.get(0)?,
-                            login: row.get(1)?,
-                            password_hash: row.get(2)?,
-                            roles: row.get(3)?,
-                            workmail_user: row.get(4)?,
-                            enabled: row.get(5)?,
-                        })
-                    })
+                    .prepare_cached(&FIND_BY_ID)?
+                    .query_row([id], AccountRow::from_sqlite)
                     .optional()
-            })?;
-            return Ok(row.map(Account::from));
-        }
-        let row: Option<AccountRow> =
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+            })?,
+            None => {
+                sqlx::query_as(&FIND_BY_ID)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+        };
         Ok(row.map(Account::from))
     }
 
