@@ -55,9 +55,7 @@ impl RequestOrigin {
 pub fn current_origin() -> RequestOrigin {
     #[cfg(feature = "ssr")]
     {
-        leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<RequestOrigin>().cloned())
-            .unwrap_or_default()
+        request_extension::<RequestOrigin>().unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -69,13 +67,22 @@ pub fn current_origin() -> RequestOrigin {
 pub fn current_principal() -> Option<Principal> {
     #[cfg(feature = "ssr")]
     {
-        leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<Principal>().cloned())
+        request_extension::<Principal>()
     }
     #[cfg(not(feature = "ssr"))]
     {
         None
     }
+}
+
+/// A copy of one extension of this request. Read in place: `use_context::<Parts>()` would
+/// clone the whole request head (every header) for each lookup.
+#[cfg(feature = "ssr")]
+fn request_extension<T: Clone + Send + Sync + 'static>() -> Option<T> {
+    leptos::prelude::with_context::<http::request::Parts, _>(|parts| {
+        parts.extensions.get::<T>().cloned()
+    })
+    .flatten()
 }
 
 /// What the navigation offers the signed-in account of this request.

@@ -147,6 +147,11 @@ impl RunningPortal {
         &self.accounts
     }
 
+    /// The directory the portal's pages and server functions read and write.
+    pub fn directory(&self) -> &DirectoryHandle {
+        &self.directory
+    }
+
     /// The portal database.
     pub fn database(&self) -> &store::Database {
         &self.database
@@ -264,7 +269,7 @@ pub async fn start(
             session_idle_timeout: config.session_idle_timeout,
         },
         sessions: auth::session::layer(&config, sessions),
-        own_origin: OwnOrigin(config.public_url.clone()),
+        own_origin: OwnOrigin(config.public_url.as_deref().map(Arc::from)),
     };
     let app = router(state);
 

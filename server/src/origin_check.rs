@@ -8,11 +8,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::header::{HOST, ORIGIN};
 use http::{Method, Request, StatusCode};
+use std::sync::Arc;
 
 /// The portal's own origin, when it is known from `PORTAL_PUBLIC_URL` (e.g. behind a proxy);
-/// otherwise the request's `Host` is the reference.
+/// otherwise the request's `Host` is the reference. (An `Arc`: axum clones the middleware's
+/// state for every request.)
 #[derive(Clone, Debug, Default)]
-pub struct OwnOrigin(pub Option<String>);
+pub struct OwnOrigin(pub Option<Arc<str>>);
 
 /// The middleware: safe methods pass; every other request needs an `Origin` naming this portal.
 pub async fn same_origin_writes(

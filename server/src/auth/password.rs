@@ -3,6 +3,7 @@
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use std::sync::Arc;
 
 /// The shortest password the account commands accept.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -29,16 +30,17 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
 /// Verifies sign-in passwords off the async threads, taking as long for an unknown account
 /// as for a known one: without an account, the password is checked against a dummy hash made
 /// with the same parameters.
+/// Cheap to clone: the session middleware's state holds it, and axum clones that per request.
 #[derive(Clone, Debug)]
 pub struct PasswordCheck {
-    dummy_hash: String,
+    dummy_hash: Arc<str>,
 }
 
 impl PasswordCheck {
     /// Makes the dummy hash (one hashing, at start-up).
     pub fn new() -> Result<Self, String> {
         Ok(Self {
-            dummy_hash: hash_password("no account has this password")?,
+            dummy_hash: hash_password("no account has this password")?.into(),
         })
     }
 
@@ -46,7 +48,7 @@ impl PasswordCheck {
     /// account) does the same work and answers `false`.
     pub async fn verify(&self, hash: Option<String>, password: String) -> bool {
         let exists = hash.is_some();
-        let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
+        let hash = hash.unwrap_or_else(|| self.dummy_hash.to_string());
         let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
             .await
             .unwrap_or(false);
