@@ -2,7 +2,7 @@
 //!
 //! - Append-only: records go into `audit_events` and `audit_changes` and are never updated;
 //!   only the retention job ([`retention`]) deletes, and it logs what it removed.
-//! - Every field's values are kept as its [`ValueMode`] says ([`values`]).
+//! - Every field's values are kept as its [`ValueMode`] says (`values`).
 //! - A save that writes to the directory first opens an intent (`audit_intents`). Closing it
 //!   writes the record and deletes the intent in one transaction. An intent left open (the
 //!   audit store failed after the directory call, or the process died) is turned into a

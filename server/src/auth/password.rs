@@ -30,7 +30,9 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
 /// Verifies sign-in passwords off the async threads, taking as long for an unknown account
 /// as for a known one: without an account, the password is checked against a dummy hash made
 /// with the same parameters.
-/// Cheap to clone: the session middleware's state holds it, and axum clones that per request.
+///
+/// Cheap to clone: it is part of [`AuthState`](super::AuthState), the state of the middleware
+/// that checks every request, and axum clones that state per request.
 #[derive(Clone, Debug)]
 pub struct PasswordCheck {
     dummy_hash: Arc<str>,

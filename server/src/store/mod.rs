@@ -6,7 +6,7 @@
 //! query is written once, with `$1`-style parameters that both understand. Each backend has its
 //! own migrations (`migrations/sqlite`, `migrations/postgres`) because their DDL differs.
 //! The two reads every signed-in request makes on a SQLite file are the exception: they run on
-//! the calling thread ([`readers`]).
+//! the calling thread (`readers`).
 
 mod accounts;
 mod readers;
