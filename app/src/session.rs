@@ -55,7 +55,7 @@ impl RequestOrigin {
 pub fn current_origin() -> RequestOrigin {
     #[cfg(feature = "ssr")]
     {
-        request_extension::<RequestOrigin>().unwrap_or_default()
+        with_request_extension(RequestOrigin::clone).unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -67,7 +67,7 @@ pub fn current_origin() -> RequestOrigin {
 pub fn current_principal() -> Option<Principal> {
     #[cfg(feature = "ssr")]
     {
-        request_extension::<Principal>()
+        with_request_extension(Principal::clone)
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -75,12 +75,12 @@ pub fn current_principal() -> Option<Principal> {
     }
 }
 
-/// A copy of one extension of this request. Read in place: `use_context::<Parts>()` would
+/// `read` applied to one extension of this request, in place: `use_context::<Parts>()` would
 /// clone the whole request head (every header) for each lookup.
 #[cfg(feature = "ssr")]
-fn request_extension<T: Clone + Send + Sync + 'static>() -> Option<T> {
+fn with_request_extension<T: Send + Sync + 'static, R>(read: impl FnOnce(&T) -> R) -> Option<R> {
     leptos::prelude::with_context::<http::request::Parts, _>(|parts| {
-        parts.extensions.get::<T>().cloned()
+        parts.extensions.get::<T>().map(read)
     })
     .flatten()
 }
@@ -89,13 +89,13 @@ fn request_extension<T: Clone + Send + Sync + 'static>() -> Option<T> {
 pub fn navigation() -> Option<Navigation> {
     #[cfg(feature = "ssr")]
     {
-        let principal = current_principal()?;
         let policy = leptos::prelude::use_context::<crate::ports::PolicyHandle>()?;
-        Some(Navigation {
+        // Asked several times per page: the principal is read in place, not copied.
+        with_request_extension(|principal: &Principal| Navigation {
             can_browse: policy.can_browse(&principal.roles),
             has_me: principal.workmail_user.is_some() && policy.can_see_self(&principal.roles),
             audit: policy.audit_right(&principal.roles),
-            account: principal.account,
+            account: principal.account.clone(),
         })
     }
     #[cfg(not(feature = "ssr"))]
