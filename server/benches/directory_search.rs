@@ -12,7 +12,7 @@ mod support;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use support::{measure_with, resident_mib, sign_in};
+use support::{answered, measure_with, resident_mib, sign_in};
 use workmail_portal::config::PortalConfig;
 
 const SEARCHERS: usize = 16;
@@ -81,19 +81,13 @@ async fn run() {
             async move {
                 let body = serde_json::json!({ "query": {
                     "search": prefix, "state": null, "page": 1, "page_size": 25 } });
-                match http
-                    .post(api.as_str())
-                    .header("cookie", cookie.as_str())
-                    .header("origin", origin.as_str())
-                    .json(&body)
-                    .send()
-                    .await
-                {
-                    Ok(response) => {
-                        response.status().is_success() && response.bytes().await.is_ok()
-                    }
-                    Err(_) => false,
-                }
+                answered(
+                    http.post(api.as_str())
+                        .header("cookie", cookie.as_str())
+                        .header("origin", origin.as_str())
+                        .json(&body),
+                )
+                .await
             }
         }
     };
@@ -107,12 +101,7 @@ async fn run() {
             let prefix = PREFIXES[next.fetch_add(1, Ordering::Relaxed) % PREFIXES.len()];
             async move {
                 let url = format!("{base}/users?q={}", prefix.replace(' ', "%20"));
-                match http.get(url).header("cookie", cookie.as_str()).send().await {
-                    Ok(response) => {
-                        response.status().is_success() && response.bytes().await.is_ok()
-                    }
-                    Err(_) => false,
-                }
+                answered(http.get(url).header("cookie", cookie.as_str())).await
             }
         }
     };

@@ -22,7 +22,7 @@ mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
-use support::{measure, measure_with, sign_in};
+use support::{answered, measure, measure_with, sign_in};
 
 use aws_sdk_workmail::config::{Credentials, Region};
 use workmail_emulator::DEMO_ORGANIZATION_ID;
@@ -87,19 +87,13 @@ async fn run() {
             let (http, cookie) = (http.clone(), Arc::clone(&cookie));
             let (api, origin) = (Arc::clone(&api), Arc::clone(&origin));
             async move {
-                match http
-                    .post(api.as_str())
-                    .header("cookie", cookie.as_str())
-                    .header("origin", origin.as_str())
-                    .json(&serde_json::json!({ "user": USER }))
-                    .send()
-                    .await
-                {
-                    Ok(response) => {
-                        response.status().is_success() && response.bytes().await.is_ok()
-                    }
-                    Err(_) => false,
-                }
+                answered(
+                    http.post(api.as_str())
+                        .header("cookie", cookie.as_str())
+                        .header("origin", origin.as_str())
+                        .json(&serde_json::json!({ "user": USER })),
+                )
+                .await
             }
         }
     };
@@ -110,17 +104,7 @@ async fn run() {
         let http = http.clone();
         let page = Arc::clone(&page);
         let cookie = Arc::clone(&cookie);
-        async move {
-            match http
-                .get(page.as_str())
-                .header("cookie", cookie.as_str())
-                .send()
-                .await
-            {
-                Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
-                Err(_) => false,
-            }
-        }
+        async move { answered(http.get(page.as_str()).header("cookie", cookie.as_str())).await }
     })
     .await;
 
@@ -135,14 +119,7 @@ async fn run() {
         move || {
             let http = http.clone();
             let asset = Arc::clone(&asset);
-            async move {
-                match http.get(asset.as_str()).send().await {
-                    Ok(response) => {
-                        response.status().is_success() && response.bytes().await.is_ok()
-                    }
-                    Err(_) => false,
-                }
-            }
+            async move { answered(http.get(asset.as_str())).await }
         }
     };
     let one_connection = reqwest::Client::builder()

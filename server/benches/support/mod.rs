@@ -65,6 +65,14 @@ impl Measured {
     }
 }
 
+/// Sends `request`; whether it was answered with a success and its whole body arrived.
+pub async fn answered(request: reqwest::RequestBuilder) -> bool {
+    match request.send().await {
+        Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
+        Err(_) => false,
+    }
+}
+
 /// Signs in as a demo account and returns the session cookie to send.
 pub async fn sign_in(portal: &str, login: &str) -> String {
     let http = reqwest::Client::builder()
