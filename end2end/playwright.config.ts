@@ -7,6 +7,7 @@ import { join } from 'node:path';
 // every run begins from the same demo organization (10,000 users).
 const port = process.env.PORTAL_E2E_PORT ?? '3197';
 const dataDir = mkdtempSync(join(tmpdir(), 'portal-e2e-'));
+const serverLog = process.env.PORTAL_E2E_LOG ?? 'target/e2e-server.log';
 
 export default defineConfig({
   testDir: './tests',
@@ -36,19 +37,20 @@ export default defineConfig({
     trace: 'off',
   },
   webServer: {
-    command: process.env.PORTAL_BIN ?? 'target/debug/workmail-portal',
+    // The server's log goes to a file the test run points to on failure, not to the console.
+    command: `${process.env.PORTAL_BIN ?? 'target/debug/workmail-portal'} > ${serverLog} 2>&1`,
     cwd: '..',
     env: {
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       PORTAL_DATA_DIR: dataDir,
       // A large organization, as the directory issue asks the tests to use.
       PORTAL_DEMO_USERS: process.env.PORTAL_DEMO_USERS ?? '10000',
-      RUST_LOG: process.env.RUST_LOG ?? 'warn',
+      RUST_LOG: process.env.RUST_LOG ?? 'info',
     },
     url: `http://127.0.0.1:${port}/users`,
     reuseExistingServer: false,
     timeout: 120_000,
-    stdout: 'pipe',
+    stdout: 'ignore',
     stderr: 'pipe',
   },
 });

@@ -7,7 +7,7 @@
 //! half of one. A save through the portal re-reads that one user at once. Memory is bounded by
 //! a maximum user count; the page says how fresh the index is.
 
-use crate::domain::{IndexedUser, UserProfile, UserSummary};
+use crate::domain::{Field, IndexedUser, UserProfile, UserSummary};
 use crate::ports::{Directory, DirectoryError};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -162,23 +162,7 @@ impl DirectoryIndex {
 
     /// Puts one user's current profile into the index (after a save through the portal).
     pub fn update(&self, profile: &UserProfile) {
-        let summary = UserSummary {
-            user_id: profile.user_id.clone(),
-            name: profile.name.clone().unwrap_or_default(),
-            display_name: profile
-                .values
-                .get(crate::domain::Field::DisplayName)
-                .to_owned(),
-            email: profile.email.clone(),
-            state: profile.state,
-            role: profile.role(),
-            department: Some(
-                profile
-                    .values
-                    .get(crate::domain::Field::Department)
-                    .to_owned(),
-            ),
-        };
+        let summary = UserSummary::from_profile(profile);
         let mut writer = self.writer();
         let mut snapshot = Snapshot::clone(&self.snapshot());
         upsert(&mut snapshot.users, summary.clone());
@@ -212,7 +196,7 @@ async fn read_departments(
                 .describe_user(&id)
                 .await
                 .ok()
-                .map(|p| p.values.get(crate::domain::Field::Department).to_owned());
+                .map(|p| p.values.get(Field::Department).to_owned());
             (id, department)
         })
         .buffer_unordered(8)
@@ -233,95 +217,20 @@ async fn read_departments(
     }
 }
 
-/// The index as found in the Leptos context.
-#[derive(Clone, Debug)]
-pub struct IndexHandle(pub Arc<DirectoryIndex>);
-
-impl std::ops::Deref for IndexHandle {
-    type Target = DirectoryIndex;
-
-    fn deref(&self) -> &Self::Target {
-        self.0.as_ref()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Change, FieldValues, UserState};
-    use crate::ports::{BoxFuture, DirectoryErrorKind, UserListPage};
-    use std::sync::Mutex;
+    use crate::domain::{Field, FieldValues, UserState};
+    use crate::ports::memory::{MemoryDirectory, run};
 
-    /// A directory of fixed users whose ListUsers can run a save "meanwhile" (between reading
-    /// the users and the refresh swapping them in), as a concurrent request would.
-    struct Fixed {
-        users: Vec<UserSummary>,
-        meanwhile: Mutex<Option<Box<dyn FnOnce() + Send>>>,
-        fail: bool,
-    }
-
-    impl Directory for Fixed {
-        fn describe_user<'a>(
-            &'a self,
-            _user: &'a str,
-        ) -> BoxFuture<'a, Result<UserProfile, DirectoryError>> {
-            Box::pin(async {
-                Err(DirectoryError::new(
-                    DirectoryErrorKind::UserNotFound,
-                    "not used",
-                ))
-            })
-        }
-
-        fn update_user<'a>(
-            &'a self,
-            _user_id: &'a str,
-            _changes: &'a [Change],
-        ) -> BoxFuture<'a, Result<(), DirectoryError>> {
-            Box::pin(async { Ok(()) })
-        }
-
-        fn list_users<'a>(
-            &'a self,
-            _token: Option<&'a str>,
-        ) -> BoxFuture<'a, Result<UserListPage, DirectoryError>> {
-            let page = UserListPage {
-                users: self.users.clone(),
-                next: None,
-            };
-            if let Some(save) = self.meanwhile.lock().expect("lock").take() {
-                save();
-            }
-            let fail = self.fail;
-            Box::pin(async move {
-                if fail {
-                    Err(DirectoryError::new(DirectoryErrorKind::Unavailable, "down"))
-                } else {
-                    Ok(page)
-                }
-            })
-        }
-    }
-
-    fn summary(id: &str, name: &str, display: &str) -> UserSummary {
-        UserSummary {
+    fn user(id: &str, name: &str, display: &str) -> UserProfile {
+        UserProfile {
             user_id: id.into(),
-            name: name.into(),
-            display_name: display.into(),
+            name: Some(name.into()),
             email: Some(format!("{name}@x.example")),
             state: Some(UserState::Enabled),
-            role: None,
-            department: None,
-        }
-    }
-
-    fn run<F: std::future::Future>(future: F) -> F::Output {
-        // The fixed directory never waits, so one poll completes every future.
-        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-        let mut future = std::pin::pin!(future);
-        match std::future::Future::poll(future.as_mut(), &mut context) {
-            std::task::Poll::Ready(output) => output,
-            std::task::Poll::Pending => panic!("fixed directory future was pending"),
+            values: FieldValues::new().with(Field::DisplayName, display),
+            ..UserProfile::default()
         }
     }
 
@@ -337,27 +246,14 @@ mod tests {
     #[test]
     fn a_save_during_a_refresh_is_not_lost_to_the_older_list() {
         let index = Arc::new(DirectoryIndex::new(100));
-        let users = vec![summary("u-2", "bob", "Bob"), summary("u-1", "ann", "Ann")];
-        let directory = Fixed {
-            users: users.clone(),
-            meanwhile: Mutex::new(None),
-            fail: false,
-        };
+        let directory =
+            MemoryDirectory::new(vec![user("u-2", "bob", "Bob"), user("u-1", "ann", "Ann")]);
         assert_eq!(run(index.refresh(&directory, false, 10)).ok(), Some(2));
         assert_eq!(display_names(&index), ["Ann", "Bob"], "sorted by user name");
 
         // While the next refresh reads the old list, Ann is renamed through the portal.
         let saving = Arc::clone(&index);
-        *directory.meanwhile.lock().expect("lock") = Some(Box::new(move || {
-            let profile = UserProfile {
-                user_id: "u-1".into(),
-                name: Some("ann".into()),
-                email: Some("ann@x.example".into()),
-                values: FieldValues::new().with(crate::domain::Field::DisplayName, "Annette"),
-                ..UserProfile::default()
-            };
-            saving.update(&profile);
-        }));
+        directory.meanwhile(move || saving.update(&user("u-1", "ann", "Annette")));
         assert_eq!(run(index.refresh(&directory, false, 20)).ok(), Some(2));
         assert_eq!(display_names(&index), ["Annette", "Bob"]);
         assert_eq!(index.snapshot().refreshed_at, Some(20));
@@ -367,13 +263,9 @@ mod tests {
     #[test]
     fn a_failed_refresh_keeps_the_old_list_and_says_when() {
         let index = DirectoryIndex::new(100);
-        let mut directory = Fixed {
-            users: vec![summary("u-1", "ann", "Ann")],
-            meanwhile: Mutex::new(None),
-            fail: false,
-        };
+        let directory = MemoryDirectory::new(vec![user("u-1", "ann", "Ann")]);
         assert_eq!(run(index.refresh(&directory, false, 10)).ok(), Some(1));
-        directory.fail = true;
+        directory.fail_lists(true);
         assert!(run(index.refresh(&directory, false, 20)).is_err());
         assert_eq!(display_names(&index), ["Ann"]);
         assert_eq!(index.snapshot().refreshed_at, Some(10));
@@ -383,15 +275,11 @@ mod tests {
     #[test]
     fn the_index_holds_at_most_its_limit() {
         let index = DirectoryIndex::new(2);
-        let directory = Fixed {
-            users: vec![
-                summary("u-1", "a", "A"),
-                summary("u-2", "b", "B"),
-                summary("u-3", "c", "C"),
-            ],
-            meanwhile: Mutex::new(None),
-            fail: false,
-        };
+        let directory = MemoryDirectory::new(vec![
+            user("u-1", "a", "A"),
+            user("u-2", "b", "B"),
+            user("u-3", "c", "C"),
+        ]);
         assert_eq!(run(index.refresh(&directory, false, 1)).ok(), Some(2));
         assert!(index.snapshot().truncated);
     }

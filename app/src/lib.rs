@@ -7,22 +7,21 @@
 // more than the default 128 to lay it out.
 #![recursion_limit = "256"]
 
+// The layers, each using only those below it (ARCHITECTURE.md, "Layers"):
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod auditing;
-#[cfg(feature = "ssr")]
-pub mod browsing;
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod directory_index;
 pub mod domain;
-#[cfg(feature = "ssr")]
-pub mod editing;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
 pub mod session;
-pub mod url;
+#[cfg(feature = "ssr")]
+pub mod use_cases;
+pub mod wire;
+// Used by every layer: the portal's paths.
+pub mod routes;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -41,7 +40,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 <HydrationScripts options=options.clone() islands=true />
                 <leptos_meta::HashedStylesheet options id="leptos" />
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="icon" href=routes::FAVICON_PATH type="image/svg+xml" />
                 <MetaTags />
             </head>
             <body>
@@ -57,8 +56,8 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let navigation = session::navigation();
     let home = match &navigation {
-        Some(nav) if !nav.can_browse && nav.has_me => session::ME_PATH,
-        _ => "/",
+        Some(nav) if !nav.can_browse && nav.has_me => routes::ME_PATH,
+        _ => routes::HOME_PATH,
     };
     view! {
         <Title formatter=|title: String| {
@@ -75,6 +74,7 @@ pub fn App() -> impl IntoView {
         </header>
         <Router>
             <main id="main" tabindex="-1">
+                // The same paths as routes::PAGES (path! takes only literals).
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/") view=pages::HomePage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async />
@@ -98,12 +98,12 @@ pub fn App() -> impl IntoView {
 fn Navigation(nav: session::Navigation) -> impl IntoView {
     view! {
         <nav aria-label="Main">
-            {nav.can_browse.then(|| view! { <a href="/users">"Users"</a> })}
-            {nav.has_me.then(|| view! { <a href=session::ME_PATH>"My profile"</a> })}
+            {nav.can_browse.then(|| view! { <a href=routes::USERS_PATH>"Users"</a> })}
+            {nav.has_me.then(|| view! { <a href=routes::ME_PATH>"My profile"</a> })}
             {(nav.audit == domain::AuditRight::Log)
-                .then(|| view! { <a href=session::AUDIT_PATH>"Audit log"</a> })}
+                .then(|| view! { <a href=routes::AUDIT_PATH>"Audit log"</a> })}
         </nav>
-        <form class="account" method="post" action=session::LOGOUT_PATH>
+        <form class="account" method="post" action=routes::LOGOUT_PATH>
             <span class="account-name" title="Signed in as">
                 {nav.account}
             </span>

@@ -1,20 +1,39 @@
-//! The signed-in account of the request being rendered, and what the navigation offers it.
+//! What the request being answered carries: the signed-in account, where the request came
+//! from, and the portal's services; and what the navigation offers the account.
 //!
 //! The server's session layer authenticates every request and puts the account's
-//! [`Principal`] into the request's extensions; pages and server functions read it from the
-//! request parts leptos_axum provides. In the browser there is no request: everything here
-//! answers `None` there (islands mode renders pages on the server only).
+//! [`Principal`] and the [`RequestOrigin`] into the request's extensions; the server provides
+//! the [`Services`] once to the Leptos context of every request. Pages and server functions
+//! read them from there. In the browser there is no request: everything here answers `None`
+//! there (islands mode renders pages on the server only).
 
 use crate::domain::Principal;
+#[cfg(feature = "ssr")]
+use crate::{
+    directory_index::DirectoryIndex,
+    domain::Policy,
+    ports::{AuditLog, Directory},
+};
+#[cfg(feature = "ssr")]
+use std::sync::Arc;
 
-/// The path of the sign-in page.
-pub const LOGIN_PATH: &str = "/login";
-/// The path sign-out posts to.
-pub const LOGOUT_PATH: &str = "/logout";
-/// The path of the signed-in person's own profile.
-pub const ME_PATH: &str = "/me";
-/// The path of the audit log.
-pub const AUDIT_PATH: &str = "/audit";
+/// What every request may use: the directory, the policy, the audit log and the directory
+/// index. Built once at start-up; cloning it clones four `Arc`s.
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct Services {
+    pub directory: Arc<dyn Directory>,
+    pub policy: Arc<Policy>,
+    pub audit: Arc<dyn AuditLog>,
+    pub index: Arc<DirectoryIndex>,
+}
+
+/// The services of this request (`None` outside a server request, or if the server did not
+/// provide them).
+#[cfg(feature = "ssr")]
+pub fn current_services() -> Option<Services> {
+    leptos::prelude::use_context::<Services>()
+}
 
 /// What the header shows the signed-in person.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,7 +108,7 @@ fn with_request_extension<T: Send + Sync + 'static, R>(read: impl FnOnce(&T) -> 
 pub fn navigation() -> Option<Navigation> {
     #[cfg(feature = "ssr")]
     {
-        let policy = leptos::prelude::use_context::<crate::ports::PolicyHandle>()?;
+        let policy = leptos::prelude::with_context::<Services, _>(|s| Arc::clone(&s.policy))?;
         // Asked several times per page: the principal is read in place, not copied.
         with_request_extension(|principal: &Principal| Navigation {
             can_browse: policy.can_browse(&principal.roles),
@@ -110,73 +129,12 @@ pub fn access_without_directory() -> Option<crate::domain::UserAccess> {
     #[cfg(feature = "ssr")]
     {
         let principal = current_principal()?;
-        let policy = leptos::prelude::use_context::<crate::ports::PolicyHandle>()?;
+        let policy = leptos::prelude::with_context::<Services, _>(|s| Arc::clone(&s.policy))?;
         (!policy.needs_relation(&principal.roles))
             .then(|| policy.resolve(&principal.roles, crate::domain::Relation::STRANGER))
     }
     #[cfg(not(feature = "ssr"))]
     {
         None
-    }
-}
-
-/// Where to go after signing in: `next` when it is a path on this site, else the start page.
-/// (`//host` and `/\host` would leave the site, so they are refused.)
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.starts_with(LOGIN_PATH)
-                && !path.chars().any(char::is_control) =>
-        {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
-}
-
-/// The sign-in URL that leads back to `path` afterwards.
-pub fn login_url(path_and_query: &str) -> String {
-    let next = safe_next(Some(path_and_query));
-    if next == "/" {
-        return LOGIN_PATH.to_owned();
-    }
-    format!(
-        "{LOGIN_PATH}?next={}",
-        crate::url::percent_encode(&next, b"/@")
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn next_stays_on_the_site() {
-        assert_eq!(safe_next(Some("/users/jane.doe")), "/users/jane.doe");
-        assert_eq!(safe_next(Some("/me?saved=City")), "/me?saved=City");
-        for bad in [
-            "https://evil.example",
-            "//evil.example",
-            "/\\evil.example",
-            "users",
-            "/login?next=/x",
-            "/x\r\nSet-Cookie: a=b",
-        ] {
-            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
-        }
-        assert_eq!(safe_next(None), "/");
-    }
-
-    #[test]
-    fn login_url_encodes_the_way_back() {
-        assert_eq!(
-            login_url("/users/jane.doe?saved=A,B"),
-            "/login?next=/users/jane.doe%3Fsaved%3DA%2CB"
-        );
-        assert_eq!(login_url("/"), "/login");
-        assert_eq!(login_url("//evil"), "/login");
     }
 }

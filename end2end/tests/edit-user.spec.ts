@@ -108,3 +108,29 @@ test('an unknown user gets a real 404 page', async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('User not found');
 });
+
+test('a save says the same with JavaScript and without, after someone else changed another field', async ({ browser }) => {
+  const notices: string[] = [];
+  for (const javaScriptEnabled of [true, false]) {
+    const mine = await (await browser.newContext({ javaScriptEnabled })).newPage();
+    const theirs = await browser.newPage();
+    await signIn(mine, 'admin', '/users/jane.doe');
+    await signIn(theirs, 'admin', '/users/jane.doe');
+    if (javaScriptEnabled) await mine.waitForLoadState('networkidle');
+    await openJane(theirs);
+    // Someone else changes the office while this page is open.
+    await field(theirs, 'Office').fill(unique('Their office'));
+    await save(theirs).click();
+    await expect(theirs.getByRole('status')).toContainText('Saved');
+
+    await field(mine, 'JobTitle').fill(unique('Title'));
+    await save(mine).click();
+    const status = mine.getByRole('status');
+    await expect(status).toContainText('Saved');
+    notices.push((await status.innerText()).trim());
+    await mine.context().close();
+    await theirs.close();
+  }
+  expect(notices[0]).toBe('Saved: Job title. Also updated by someone else meanwhile: Office.');
+  expect(notices[1]).toBe(notices[0]);
+});

@@ -18,6 +18,9 @@
 //! (`RUSTFLAGS=` builds the server as a release build is, without `--cfg erase_components`;
 //! `BENCH_SECONDS`, default 5 per phase).
 
+// A benchmark that cannot set itself up stops with the reason, as a test does.
+#![allow(clippy::expect_used, clippy::panic, reason = "benchmark set-up")]
+
 mod support;
 
 use std::sync::Arc;

@@ -10,61 +10,151 @@
 //! ```
 //! Roles must exist in the policy (`PORTAL_POLICY` or the defaults). The database is the one
 //! the server uses (`PORTAL_DATABASE_URL`, or `PORTAL_DATA_DIR/portal.sqlite3`).
+//!
+//! clap reads the command line; what it leaves to this module (an empty role list, a missing
+//! `--password-stdin`, both or neither of EMAIL and `--none`) keeps the messages it had before.
 
 use crate::auth::password::{MIN_PASSWORD_CHARS, hash_password};
 use crate::config::PortalConfig;
 use crate::store::{AccountStore, NewAccount, validate_login};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::io::{BufRead, Write};
 
-/// The usage text.
-pub const USAGE: &str = "\
-usage: workmail-portal                 serve the portal (settings: PORTAL_* variables)
-       workmail-portal accounts add NAME --role ROLE [--role ROLE...] [--workmail-user EMAIL] --password-stdin
-       workmail-portal accounts list
-       workmail-portal accounts set-roles NAME --role ROLE [--role ROLE...]
-       workmail-portal accounts set-password NAME --password-stdin
-       workmail-portal accounts set-workmail-user NAME (EMAIL | --none)
-       workmail-portal accounts disable NAME
-       workmail-portal accounts enable NAME
-       workmail-portal accounts remove NAME";
-
-/// The options after the account name.
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Options {
-    roles: Vec<String>,
-    workmail_user: Option<String>,
-    none: bool,
-    password_stdin: bool,
-    positional: Vec<String>,
+/// Serves the WorkMail self-service portal (settings: PORTAL_* variables); with a command,
+/// runs that command instead.
+#[derive(Debug, Parser)]
+// `help` is main.rs's (it prints this help); repeating a flag keeps the last value, as the
+// hand-written parser did.
+#[command(
+    name = "workmail-portal",
+    disable_help_subcommand = true,
+    args_override_self = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
 }
 
-fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut options = Options::default();
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--role" => {
-                let value = args.next().ok_or("--role needs a role name")?;
-                options.roles.extend(
-                    value
-                        .split(',')
-                        .map(|r| r.trim().to_owned())
-                        .filter(|r| !r.is_empty()),
-                );
-            }
-            "--workmail-user" => {
-                let value = args
-                    .next()
-                    .ok_or("--workmail-user needs an email address")?;
-                options.workmail_user = Some(value.trim().to_owned());
-            }
-            "--none" => options.none = true,
-            "--password-stdin" => options.password_stdin = true,
-            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
-            value => options.positional.push(value.to_owned()),
-        }
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Manages portal accounts in the portal database (PORTAL_DATABASE_URL, or
+    /// PORTAL_DATA_DIR/portal.sqlite3).
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountsCommand {
+    /// Adds an account; its password is the first line of stdin.
+    Add {
+        /// The account's login name.
+        name: String,
+        #[command(flatten)]
+        roles: Roles,
+        /// The WorkMail user (email address) the account is, for roles scoped to "self" or
+        /// "department".
+        #[arg(long, value_name = "EMAIL")]
+        workmail_user: Option<String>,
+        /// Read the password from the first line of stdin (required: a password is never
+        /// taken from the command line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Lists the accounts.
+    List,
+    /// Replaces an account's roles.
+    SetRoles {
+        /// The account's login name.
+        name: String,
+        #[command(flatten)]
+        roles: Roles,
+    },
+    /// Changes an account's password (the first line of stdin); its sessions end.
+    SetPassword {
+        /// The account's login name.
+        name: String,
+        /// Read the password from the first line of stdin (required).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Links an account to a WorkMail user, or unlinks it with --none.
+    SetWorkmailUser {
+        /// The account's login name.
+        name: String,
+        /// The WorkMail user's email address.
+        email: Option<String>,
+        /// Unlink the account from its WorkMail user.
+        #[arg(long)]
+        none: bool,
+    },
+    /// Disables an account: it cannot sign in, and its sessions end.
+    Disable {
+        /// The account's login name.
+        name: String,
+    },
+    /// Enables a disabled account.
+    Enable {
+        /// The account's login name.
+        name: String,
+    },
+    /// Removes an account.
+    Remove {
+        /// The account's login name.
+        name: String,
+    },
+}
+
+/// `--role ROLE`, repeated or comma-separated.
+#[derive(Debug, Args)]
+struct Roles {
+    /// A role of the policy (at least one); repeat the option or separate roles with commas.
+    #[arg(long = "role", value_name = "ROLE")]
+    role: Vec<String>,
+}
+
+impl Roles {
+    /// The role names given, trimmed, without empty ones.
+    fn names(&self) -> Vec<String> {
+        self.role
+            .iter()
+            .flat_map(|value| value.split(','))
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty())
+            .collect()
     }
-    Ok(options)
+}
+
+/// `workmail-portal --help`: what the binary does and its commands.
+pub fn usage() -> String {
+    Cli::command()
+        .render_help()
+        .to_string()
+        .trim_end()
+        .to_owned()
+}
+
+/// Parses the words after `workmail-portal accounts`.
+fn parse_accounts(args: &[String]) -> Result<AccountsCommand, clap::Error> {
+    let words = ["workmail-portal", "accounts"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(args.iter().cloned());
+    match Cli::try_parse_from(words)?.command {
+        Some(Command::Accounts(command)) => Ok(command),
+        // Not reached: the words start with `accounts`.
+        None => Err(Cli::command().error(ErrorKind::MissingSubcommand, "give a command")),
+    }
+}
+
+/// clap's message for a command line it refused, without its `error: ` (main.rs prefixes
+/// `workmail-portal accounts: `).
+fn refusal(error: &clap::Error) -> String {
+    let text = error.to_string();
+    text.strip_prefix("error: ")
+        .unwrap_or(&text)
+        .trim_end()
+        .to_owned()
 }
 
 fn read_password(stdin: &mut dyn BufRead) -> Result<String, String> {
@@ -81,21 +171,21 @@ fn read_password(stdin: &mut dyn BufRead) -> Result<String, String> {
     Ok(password)
 }
 
-/// Runs `accounts <args>`; what it prints goes to `out`.
+/// Runs `accounts <args>`; what it prints goes to `out` (`--help` included).
 pub async fn run_accounts(
     args: &[String],
     config: &PortalConfig,
     stdin: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> Result<(), String> {
-    let (command, rest) = args.split_first().ok_or_else(|| USAGE.to_owned())?;
-    let options = parse_options(rest)?;
-    let name = || -> Result<String, String> {
-        let name = options
-            .positional
-            .first()
-            .ok_or_else(|| format!("`accounts {command}` needs an account name\n{USAGE}"))?;
-        validate_login(name)
+    let command = match parse_accounts(args) {
+        Ok(command) => command,
+        // `--help` is not an error: the help is the output.
+        Err(help) if !help.use_stderr() => {
+            return writeln!(out, "{}", help.to_string().trim_end())
+                .map_err(|e| format!("cannot write: {e}"));
+        }
+        Err(error) => return Err(refusal(&error)),
     };
     let policy = crate::load_policy(config).map_err(|e| e.to_string())?;
     let check_roles = |roles: &[String]| -> Result<(), String> {
@@ -129,11 +219,17 @@ pub async fn run_accounts(
         writeln!(out, "{text}").map_err(|e| format!("cannot write: {e}"))
     };
     let result = async {
-        match command.as_str() {
-            "add" => {
-                let login = name()?;
-                check_roles(&options.roles)?;
-                if !options.password_stdin {
+        match &command {
+            AccountsCommand::Add {
+                name,
+                roles,
+                workmail_user,
+                password_stdin,
+            } => {
+                let login = validate_login(name)?;
+                let roles = roles.names();
+                check_roles(&roles)?;
+                if !password_stdin {
                     return Err(
                         "give --password-stdin and the password on stdin (never on the command line)"
                             .to_owned(),
@@ -145,14 +241,14 @@ pub async fn run_accounts(
                     .add(NewAccount {
                         login: login.clone(),
                         password_hash,
-                        roles: options.roles.clone(),
-                        workmail_user: options.workmail_user.clone(),
+                        roles,
+                        workmail_user: workmail_user.as_deref().map(|u| u.trim().to_owned()),
                     })
                     .await
                     .map_err(|e| e.to_string())?;
                 say(out, format!("added account {login}"))
             }
-            "list" => {
+            AccountsCommand::List => {
                 say(out, format!("{:<24} {:<8} {:<24} workmail user", "name", "enabled", "roles"))?;
                 for account in accounts.list().await.map_err(|e| e.to_string())? {
                     say(
@@ -168,18 +264,22 @@ pub async fn run_accounts(
                 }
                 Ok(())
             }
-            "set-roles" => {
-                let login = name()?;
-                check_roles(&options.roles)?;
+            AccountsCommand::SetRoles { name, roles } => {
+                let login = validate_login(name)?;
+                let roles = roles.names();
+                check_roles(&roles)?;
                 accounts
-                    .set_roles(&login, &options.roles)
+                    .set_roles(&login, &roles)
                     .await
                     .map_err(|e| e.to_string())?;
-                say(out, format!("{login}: roles {}", options.roles.join(",")))
+                say(out, format!("{login}: roles {}", roles.join(",")))
             }
-            "set-password" => {
-                let login = name()?;
-                if !options.password_stdin {
+            AccountsCommand::SetPassword {
+                name,
+                password_stdin,
+            } => {
+                let login = validate_login(name)?;
+                if !password_stdin {
                     return Err("give --password-stdin and the password on stdin".to_owned());
                 }
                 if accounts
@@ -197,9 +297,9 @@ pub async fn run_accounts(
                     .map_err(|e| e.to_string())?;
                 say(out, format!("{login}: password changed"))
             }
-            "set-workmail-user" => {
-                let login = name()?;
-                let user = match (options.positional.get(1), options.none) {
+            AccountsCommand::SetWorkmailUser { name, email, none } => {
+                let login = validate_login(name)?;
+                let user = match (email, none) {
                     (Some(email), false) => Some(email.trim().to_owned()),
                     (None, true) => None,
                     _ => return Err("give the WorkMail user's email address, or --none".to_owned()),
@@ -213,21 +313,21 @@ pub async fn run_accounts(
                     format!("{login}: WorkMail user {}", user.as_deref().unwrap_or("none")),
                 )
             }
-            "disable" | "enable" => {
-                let login = name()?;
-                let enabled = command == "enable";
+            AccountsCommand::Disable { name } | AccountsCommand::Enable { name } => {
+                let login = validate_login(name)?;
+                let enabled = matches!(command, AccountsCommand::Enable { .. });
                 accounts
                     .set_enabled(&login, enabled)
                     .await
                     .map_err(|e| e.to_string())?;
-                say(out, format!("{login}: {command}d"))
+                let done = if enabled { "enabled" } else { "disabled" };
+                say(out, format!("{login}: {done}"))
             }
-            "remove" => {
-                let login = name()?;
+            AccountsCommand::Remove { name } => {
+                let login = validate_login(name)?;
                 accounts.remove(&login).await.map_err(|e| e.to_string())?;
                 say(out, format!("removed account {login}"))
             }
-            other => Err(format!("unknown command `accounts {other}`\n{USAGE}")),
         }
     }
     .await;
@@ -244,8 +344,19 @@ mod tests {
     }
 
     #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
     fn options_are_read_in_any_order() {
-        let options = parse_options(&args(&[
+        let AccountsCommand::Add {
+            name,
+            roles,
+            workmail_user,
+            password_stdin,
+        } = parse_accounts(&args(&[
+            "add",
             "alice",
             "--role",
             "hr,employee",
@@ -253,13 +364,39 @@ mod tests {
             "alice@x",
             "--password-stdin",
         ]))
-        .expect("valid");
-        assert_eq!(options.positional, ["alice"]);
-        assert_eq!(options.roles, ["hr", "employee"]);
-        assert_eq!(options.workmail_user.as_deref(), Some("alice@x"));
-        assert!(options.password_stdin);
-        assert!(parse_options(&args(&["--password", "x"])).is_err());
-        assert!(parse_options(&args(&["--role"])).is_err());
+        .expect("valid")
+        else {
+            panic!("parsed as another command");
+        };
+        assert_eq!(name, "alice");
+        assert_eq!(roles.names(), ["hr", "employee"]);
+        assert_eq!(workmail_user.as_deref(), Some("alice@x"));
+        assert!(password_stdin);
+        assert!(parse_accounts(&args(&["add", "alice", "--password", "x"])).is_err());
+        assert!(parse_accounts(&args(&["add", "alice", "--role"])).is_err());
+    }
+
+    #[test]
+    fn every_command_has_help() {
+        for command in [
+            "add",
+            "list",
+            "set-roles",
+            "set-password",
+            "set-workmail-user",
+            "disable",
+            "enable",
+            "remove",
+        ] {
+            let help = parse_accounts(&args(&[command, "--help"])).expect_err("help");
+            assert_eq!(help.kind(), ErrorKind::DisplayHelp, "{command}");
+            assert!(
+                help.to_string()
+                    .contains(&format!("workmail-portal accounts {command}")),
+                "{help}"
+            );
+        }
+        assert!(usage().contains("accounts"), "{}", usage());
     }
 
     #[tokio::test]

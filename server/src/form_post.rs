@@ -1,65 +1,56 @@
-//! The edit form posted without JavaScript: `POST /users/{id}` with the form's fields.
+//! The edit form posted without JavaScript: `POST /users/{id}` and `POST /me` with the form's
+//! fields.
 //!
-//! Same rules as the `update_user` server function. Success redirects (303) back to the page
-//! with the saved fields in the query; a refusal renders the page again with the person's
-//! input, the explanation and the fitting status.
+//! The same save as the `update_user` server function, through the same form contract
+//! (`app::wire::edit_form`): success redirects (303) back to the page with the save's notice
+//! in the query; a refusal renders the page again with the person's input, the explanation and
+//! the fitting status.
 
-use crate::AppState;
-use app::api::{ApiError, SaveRequest};
-use app::components::{LOADED_PREFIX, VERSION_INPUT};
-use app::domain::{AuditEntry, Field, FieldValues, Outcome, Principal};
-use app::pages::{RejectedSave, user_path};
-use app::session::{ME_PATH, RequestOrigin};
+use crate::state::AppState;
+use app::domain::{AuditEntry, Outcome};
+use app::routes::{ME_PATH, user_path};
+use app::use_cases::Caller;
+use app::wire::{ApiError, Notice, RejectedSave, SaveRequest, read_submission};
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use http::{HeaderMap, StatusCode, Uri};
 use leptos::prelude::provide_context;
 
 /// Handles the form post of `/users/{id}`.
 pub async fn save_user_form(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(origin): Extension<RequestOrigin>,
+    caller: Caller,
     Path(user): Path<String>,
     uri: Uri,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let page = user_path(&user);
-    let who = Submitter { principal, origin };
-    save_form(state, who, user, page, uri, headers, pairs).await
+    save_form(state, caller, user, page, uri, headers, pairs).await
 }
 
 /// Handles the form post of `/me` (the account's own WorkMail user).
 pub async fn save_me_form(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(origin): Extension<RequestOrigin>,
+    caller: Caller,
     uri: Uri,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let Some(user) = principal.workmail_user.clone() else {
+    let Some(user) = caller.principal.workmail_user.clone() else {
         return (
             StatusCode::NOT_FOUND,
             "Your portal account isn't linked to a WorkMail user.",
         )
             .into_response();
     };
-    let who = Submitter { principal, origin };
-    save_form(state, who, user, ME_PATH.to_owned(), uri, headers, pairs).await
-}
-
-/// Who posted the form.
-struct Submitter {
-    principal: Principal,
-    origin: RequestOrigin,
+    save_form(state, caller, user, ME_PATH.to_owned(), uri, headers, pairs).await
 }
 
 async fn save_form(
     state: AppState,
-    who: Submitter,
+    caller: Caller,
     user: String,
     page: String,
     uri: Uri,
@@ -74,9 +65,9 @@ async fn save_form(
                 outcome: Some(Outcome::Invalid),
                 target_id: Some(user.clone()),
                 detail: Some(format!("unreadable form post: {problem}")),
-                ..who.origin.audit_entry(&who.principal.account)
+                ..caller.origin.audit_entry(&caller.principal.account)
             };
-            if let Err(error) = state.audit.record(entry).await {
+            if let Err(error) = state.services.audit.record(entry).await {
                 tracing::error!(%error, "could not write the audit record of a save");
             }
             return (
@@ -89,39 +80,19 @@ async fn save_form(
                 .into_response();
         }
     };
-    let Submitter { principal, origin } = who;
-    let gate = app::editing::Gate {
-        policy: &state.policy,
-        principal: &principal,
-    };
-    let saved = app::editing::save_user(
-        &*state.directory,
-        &*state.audit,
-        Some(&state.index),
-        gate,
-        &origin,
-        &request,
-    )
-    .await;
-    match saved {
+    match caller.save_user(&request).await {
         Ok(outcome) => {
-            let saved = outcome
-                .saved
-                .iter()
-                .chain(&outcome.already_applied)
-                .map(|f| f.api_name())
-                .collect::<Vec<_>>()
-                .join(",");
-            Redirect::to(&format!("{page}?saved={saved}")).into_response()
+            let notice = Notice::after_save(&outcome);
+            Redirect::to(&format!("{page}?{}", notice.to_query())).into_response()
         }
-        Err(error) => render_refusal(state, principal, uri, headers, request, error).await,
+        Err(error) => render_refusal(state, caller, uri, headers, request, error).await,
     }
 }
 
 /// Renders the edit page again around a refused save.
 async fn render_refusal(
     state: AppState,
-    principal: Principal,
+    caller: Caller,
     uri: Uri,
     headers: HeaderMap,
     request: SaveRequest,
@@ -129,95 +100,11 @@ async fn render_refusal(
 ) -> Response {
     let rejected = RejectedSave { request, error };
     let mut extensions = http::Extensions::new();
-    extensions.insert(principal);
+    extensions.insert(caller.principal);
+    extensions.insert(caller.origin);
     // The page renders as for a GET of the same URL (the body has been read already).
     crate::page::render_get(state, uri, headers, extensions, move || {
         provide_context(rejected.clone())
     })
     .await
-}
-
-/// Reads the posted fields: the edited values under their API member names, the values as
-/// loaded under `loaded.<name>`, and the version. A field missing from the form (for example
-/// the role of a system user, which has no select) keeps its loaded value; the last of
-/// repeated names wins (the checkbox follows a hidden `false`).
-fn read_submission(user: &str, pairs: &[(String, String)]) -> Result<SaveRequest, String> {
-    let mut loaded = FieldValues::new();
-    let mut edited: Vec<(Field, &str)> = Vec::new();
-    let mut version = None;
-    for (name, value) in pairs {
-        if name == VERSION_INPUT {
-            version = Some(value.clone());
-        } else if let Some(member) = name.strip_prefix(LOADED_PREFIX) {
-            let field =
-                Field::from_api_name(member).ok_or_else(|| format!("unknown field {member}"))?;
-            loaded.set(field, value.clone());
-        } else if let Some(field) = Field::from_api_name(name) {
-            edited.push((field, value));
-        }
-    }
-    let version = version.ok_or_else(|| "no version".to_owned())?;
-    let mut edited_values = loaded.clone();
-    for (field, value) in edited {
-        edited_values.set(field, value);
-    }
-    Ok(SaveRequest {
-        user_id: user.to_owned(),
-        loaded,
-        edited: edited_values,
-        version,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
-
-    #[test]
-    fn reads_loaded_and_edited_values() {
-        let request = read_submission(
-            "jane.doe",
-            &pairs(&[
-                ("version", "abc"),
-                ("loaded.JobTitle", "Engineer"),
-                ("loaded.Telephone", "1"),
-                ("JobTitle", "Lead"),
-                ("Telephone", ""),
-            ]),
-        )
-        .expect("readable");
-        assert_eq!(request.version, "abc");
-        assert_eq!(request.loaded.get(Field::JobTitle), "Engineer");
-        assert_eq!(request.edited.get(Field::JobTitle), "Lead");
-        assert_eq!(request.edited.get(Field::Telephone), "");
-    }
-
-    #[test]
-    fn checkbox_after_hidden_false_wins_and_absent_fields_keep_loaded_values() {
-        let request = read_submission(
-            "u",
-            &pairs(&[
-                ("version", "v"),
-                ("loaded.Role", "SYSTEM_USER"),
-                ("loaded.HiddenFromGlobalAddressList", "false"),
-                ("HiddenFromGlobalAddressList", "false"),
-                ("HiddenFromGlobalAddressList", "true"),
-            ]),
-        )
-        .expect("readable");
-        assert!(request.edited.flag(Field::HiddenFromGlobalAddressList));
-        assert_eq!(request.edited.get(Field::Role), "SYSTEM_USER");
-    }
-
-    #[test]
-    fn missing_version_or_unknown_loaded_field_is_unreadable() {
-        assert!(read_submission("u", &pairs(&[("JobTitle", "x")])).is_err());
-        assert!(read_submission("u", &pairs(&[("version", "v"), ("loaded.UserId", "x")])).is_err());
-    }
 }

@@ -41,13 +41,13 @@ async fn main() -> ExitCode {
             };
         }
         Some("-h" | "--help" | "help") => {
-            println!("{}", workmail_portal::cli::USAGE);
+            println!("{}", workmail_portal::cli::usage());
             return ExitCode::SUCCESS;
         }
         Some(other) => {
             eprintln!(
                 "workmail-portal: unknown command `{other}`\n{}",
-                workmail_portal::cli::USAGE
+                workmail_portal::cli::usage()
             );
             return ExitCode::from(2);
         }

@@ -1,6 +1,6 @@
 //! Renders a page of the app as for a GET, from a handler that has already read a POST.
 
-use crate::AppState;
+use crate::state::AppState;
 use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderMap, Method, Request, Uri};

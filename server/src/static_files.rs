@@ -1,10 +1,9 @@
 //! Static files: the browser bundle under `/pkg`, precompressed and cached for long when its
-//! file names carry content hashes; and the HTTP status of server-function errors.
+//! file names carry content hashes.
 
-use app::api::ApiError;
 use axum::body::Body;
 use axum::response::Response;
-use http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use http::header::CACHE_CONTROL;
 use http::{HeaderValue, StatusCode};
 use leptos::config::LeptosOptions;
 use std::convert::Infallible;
@@ -39,28 +38,4 @@ pub fn pkg_service(
         }
         response
     })
-}
-
-/// Gives a server-function error the status of its kind. Errors raised before our code runs
-/// (arguments that don't deserialize) leave the server-function layer as 500s; every error
-/// our code raises already has its status, which this leaves alone.
-pub async fn api_error_status(response: Response) -> Response {
-    let is_json = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if response.status() != StatusCode::INTERNAL_SERVER_ERROR || !is_json {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return Response::from_parts(parts, Body::empty());
-    };
-    if let Ok(error) = serde_json::from_slice::<ApiError>(&bytes)
-        && let Ok(status) = StatusCode::from_u16(error.status())
-    {
-        parts.status = status;
-    }
-    Response::from_parts(parts, Body::from(bytes))
 }

@@ -1,7 +1,7 @@
 //! `get_audit_log`: one page of the audit log, for `/audit`.
 
-use super::ApiError;
 use crate::domain::{AuditFilter, AuditPage};
+use crate::wire::ApiError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -9,14 +9,9 @@ use leptos::server_fn::codec::Json;
 #[server(prefix = "/api", endpoint = "get_audit_log", input = Json)]
 pub async fn get_audit_log(filter: AuditFilter) -> Result<AuditPage, ApiError> {
     let result = async {
-        let caller = super::Caller::current()?;
-        crate::auditing::read_log(
-            &*caller.audit,
-            caller.gate(),
-            &filter,
-            crate::domain::AUDIT_PAGE_SIZE,
-        )
-        .await
+        crate::use_cases::Caller::current()?
+            .read_log(&filter, crate::domain::AUDIT_PAGE_SIZE)
+            .await
     };
     super::with_status(result.await)
 }

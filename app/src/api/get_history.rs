@@ -1,6 +1,6 @@
 //! `get_history`: one user's change history, for the History tab.
 
-use super::{ApiError, History};
+use crate::wire::{ApiError, History};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -10,15 +10,9 @@ use leptos::server_fn::codec::Json;
 #[server(prefix = "/api", endpoint = "get_history", input = Json)]
 pub async fn get_history(user: String, before: Option<i64>) -> Result<History, ApiError> {
     let result = async {
-        let caller = super::Caller::current()?;
-        crate::auditing::read_history(
-            &*caller.directory,
-            &*caller.audit,
-            caller.gate(),
-            &user,
-            before,
-        )
-        .await
+        crate::use_cases::Caller::current()?
+            .read_history(&user, before)
+            .await
     };
     super::with_status(result.await)
 }

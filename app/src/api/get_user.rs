@@ -1,6 +1,6 @@
 //! `get_user`: one user, for the edit page, as far as the signed-in account may see it.
 
-use super::{ApiError, UserView};
+use crate::wire::{ApiError, UserView};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -8,9 +8,6 @@ use leptos::server_fn::codec::Json;
 /// scope is not found; hidden attributes are left out.
 #[server(prefix = "/api", endpoint = "get_user", input = Json)]
 pub async fn get_user(user: String) -> Result<UserView, ApiError> {
-    let result = async {
-        let caller = super::Caller::current()?;
-        crate::editing::load_user(&*caller.directory, caller.gate(), &user).await
-    };
+    let result = async { crate::use_cases::Caller::current()?.load_user(&user).await };
     super::with_status(result.await)
 }

@@ -1,6 +1,6 @@
 //! The banner that explains a failed load or save.
 
-use crate::api::{ApiError, ErrorKind};
+use crate::wire::{ApiError, ErrorKind};
 use leptos::prelude::*;
 
 /// A failure, explained: the sentence for the person, links to the fields that need fixing,
@@ -62,7 +62,7 @@ pub fn ErrorBanner(error: ApiError) -> impl IntoView {
     let sign_in = (error.kind == ErrorKind::Unauthenticated).then(|| {
         view! {
             <p>
-                <a href=crate::session::LOGIN_PATH target="_blank" rel="noopener">
+                <a href=crate::routes::LOGIN_PATH target="_blank" rel="noopener">
                     "Sign in again (opens a new tab)"
                 </a>
                 ", then save again here."

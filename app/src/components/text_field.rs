@@ -1,6 +1,8 @@
 //! One labelled text input of the edit form, with its live validation and conflict note.
 
+use super::live;
 use crate::domain::{Conflict, Field, FieldValues, check_value};
+use crate::wire::edit_form::edited_input;
 use leptos::prelude::*;
 
 /// A text attribute: label, input named after the API member, error tied to the input with
@@ -12,8 +14,7 @@ pub fn TextField(
     edited: RwSignal<FieldValues>,
     conflicts: Signal<Vec<Conflict>>,
 ) -> impl IntoView {
-    let name = field.api_name();
-    let id = format!("field-{name}");
+    let id = format!("field-{}", field.api_name());
     let error_id = format!("{id}-error");
     let conflict_id = format!("{id}-conflict");
     let describedby = format!("{error_id} {conflict_id}");
@@ -37,7 +38,7 @@ pub fn TextField(
     let use_theirs = move |theirs: String| edited.update(|v| v.set(field, theirs));
 
     view! {
-        <div class="field" class:changed=changed class:invalid=move || problem().is_some()>
+        <div class="field" class:changed=live(changed) class:invalid=live(move || problem().is_some())>
             <label for=id.clone()>
                 {field.label()}
                 <span class="changed-mark" aria-hidden="true">
@@ -47,12 +48,12 @@ pub fn TextField(
             <input
                 type="text"
                 id=id
-                name=name
+                name=edited_input(field)
                 value=initial
                 prop:value=value
                 autocomplete=field.autocomplete()
                 spellcheck="false"
-                aria-invalid=move || if problem().is_some() { "true" } else { "false" }
+                aria-invalid=live(move || if problem().is_some() { "true" } else { "false" })
                 aria-describedby=describedby
                 on:input=move |ev| {
                     let text = event_target_value(&ev);
@@ -60,10 +61,10 @@ pub fn TextField(
                 }
             />
             <p id=error_id class="field-error" aria-live="polite">
-                {move || problem().map(|p| p.to_string())}
+                {live(move || problem().map(|p| p.to_string()))}
             </p>
             <div id=conflict_id class="field-conflict">
-                {move || {
+                {live(move || {
                     conflict()
                         .map(|c| {
                             let theirs = c.theirs.clone();
@@ -86,29 +87,35 @@ pub fn TextField(
                                 </button>
                             }
                         })
-                }}
+                })}
             </div>
         </div>
     }
 }
 
-/// A text attribute the account may read but not change: a read-only input with no `name`, so
-/// it is never posted.
+/// A text attribute the account may read but not change: its value as text under its label,
+/// marked "read only" for eyes and screen readers alike. It has no input, so it is never posted.
 #[component]
 pub fn ReadOnlyField(field: Field, loaded: RwSignal<FieldValues>) -> impl IntoView {
     let id = format!("field-{}", field.api_name());
-    let initial = loaded.with_untracked(|v| v.get(field).to_owned());
+    let label_id = format!("{id}-label");
+    let value = live(move || loaded.with(|v| v.get(field).to_owned()));
     view! {
         <div class="field readonly">
-            <label for=id.clone()>{field.label()}</label>
-            <input
-                type="text"
-                id=id
-                value=initial
-                prop:value=move || loaded.with(|v| v.get(field).to_owned())
-                readonly
-                data-field=field.api_name()
-            />
+            <span class="label" id=label_id.clone()>
+                {field.label()}
+                <span class="readonly-badge">"read only"</span>
+            </span>
+            <p id=id class="readonly-value" aria-labelledby=label_id data-field=field.api_name()>
+                {move || {
+                    let value = value();
+                    if value.is_empty() {
+                        view! { <span class="empty">"Not set"</span> }.into_any()
+                    } else {
+                        value.into_any()
+                    }
+                }}
+            </p>
         </div>
     }
 }

@@ -5,93 +5,22 @@
 //! function without leaving the page.
 
 use super::error_banner::ErrorBanner;
+use super::live;
 use super::text_field::{ReadOnlyField, TextField};
-use crate::api::{ApiError, ErrorKind, SaveRequest, update_user};
+use crate::api::update_user;
 use crate::domain::{
     Access, Field, FieldValues, UserAccess, UserRole, derive_changes, flag_text, rebase,
     role_label, validate_changes, version_of,
 };
+use crate::wire::edit_form::{VERSION_INPUT, edited_input, loaded_input};
+use crate::wire::{ApiError, EditorState, ErrorKind, Notice, SaveRequest};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-/// The prefix of the hidden inputs that carry the values as loaded (`loaded.DisplayName`).
-pub const LOADED_PREFIX: &str = "loaded.";
-/// The name of the hidden input that carries `version_of(loaded)`.
-pub const VERSION_INPUT: &str = "version";
-
-/// What the form starts with.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EditorState {
-    /// The values the person's edits are based on.
-    pub loaded: FieldValues,
-    /// The values in the inputs.
-    pub edited: FieldValues,
-    /// A failed save to explain.
-    pub error: Option<ApiError>,
-    /// A message about the last save.
-    pub notice: Option<Notice>,
-}
-
-impl EditorState {
-    /// A freshly loaded form.
-    pub fn fresh(values: FieldValues) -> Self {
-        Self {
-            loaded: values.clone(),
-            edited: values,
-            error: None,
-            notice: None,
-        }
-    }
-}
-
-/// A message about the last save.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Notice {
-    /// The save went through.
-    Saved {
-        saved: Vec<Field>,
-        kept_from_others: Vec<Field>,
-    },
-    /// Save was pressed with nothing changed; nothing was sent.
-    NothingToSave,
-}
-
-impl Notice {
-    fn text(&self) -> String {
-        match self {
-            Notice::NothingToSave => "Nothing to save: no field was changed.".to_owned(),
-            Notice::Saved { saved, .. } if saved.is_empty() => {
-                "Saved. WorkMail already had these values.".to_owned()
-            }
-            Notice::Saved {
-                saved,
-                kept_from_others,
-            } => {
-                let mut text = format!("Saved: {}.", labels(saved));
-                if !kept_from_others.is_empty() {
-                    text.push_str(&format!(
-                        " Also updated by someone else meanwhile: {}.",
-                        labels(kept_from_others)
-                    ));
-                }
-                text
-            }
-        }
-    }
-}
-
-fn labels(fields: &[Field]) -> String {
-    fields
-        .iter()
-        .map(|f| f.label())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// The edit form of one user. `user` is the id the page was opened with, `action` the URL a
 /// form post without JavaScript goes to, `access` what the signed-in account may do with each
 /// field (from the same policy the server enforces): hidden fields are not rendered at all,
-/// read-only ones are shown without a `name`, and without an editable field there is no Save.
+/// read-only ones are shown as text (never posted), and without an editable field there is no
+/// Save.
 #[island]
 pub fn UserEditor(
     user: String,
@@ -146,14 +75,11 @@ pub fn UserEditor(
             let now = edited.get_untracked();
             match result {
                 Ok(outcome) => {
-                    let fresh = outcome.profile.values;
-                    edited.set(rebase(&request.edited, &now, &fresh));
-                    loaded.set(fresh);
+                    let fresh = &outcome.profile.values;
+                    edited.set(rebase(&request.edited, &now, fresh));
+                    loaded.set(fresh.clone());
                     error.set(None);
-                    notice.set(Some(Notice::Saved {
-                        saved: outcome.saved,
-                        kept_from_others: outcome.kept_from_others,
-                    }));
+                    notice.set(Some(Notice::after_save(&outcome)));
                 }
                 Err(failure) => {
                     if let (ErrorKind::Conflict, Some(current)) = (failure.kind, &failure.current) {
@@ -181,8 +107,8 @@ pub fn UserEditor(
             view! {
                 <input
                     type="hidden"
-                    name=format!("{LOADED_PREFIX}{}", field.api_name())
-                    value=move || loaded.with(|l| l.get(field).to_owned())
+                    name=loaded_input(field)
+                    value=live(move || loaded.with(|l| l.get(field).to_owned()))
                 />
             }
         })
@@ -228,18 +154,18 @@ pub fn UserEditor(
     let save_bar = can_save.then(|| {
         view! {
             <div class="save-bar">
-                <button type="submit" class="primary" disabled=move || pending.get()>
-                    {move || if pending.get() { "Saving…" } else { "Save changes" }}
+                <button type="submit" class="primary" disabled=live(move || pending.get())>
+                    {live(move || if pending.get() { "Saving…" } else { "Save changes" })}
                 </button>
                 <button type="reset" class="secondary" on:click=on_reset>
                     "Reset"
                 </button>
                 <span class="change-count">
-                    {move || match change_count.get() {
+                    {live(move || match change_count.get() {
                         0 => String::new(),
                         1 => "1 unsaved change".to_owned(),
                         n => format!("{n} unsaved changes"),
-                    }}
+                    })}
                 </span>
             </div>
         }
@@ -251,20 +177,20 @@ pub fn UserEditor(
             method="post"
             action=action
             novalidate
-            aria-busy=move || if pending.get() { "true" } else { "false" }
+            aria-busy=live(move || if pending.get() { "true" } else { "false" })
             on:submit=on_submit
         >
-            <input type="hidden" name=VERSION_INPUT value=move || version.get() />
+            <input type="hidden" name=VERSION_INPUT value=live(move || version.get()) />
             {loaded_inputs}
             <div class="messages">
                 <div role="status" aria-live="polite" class="banner-slot">
-                    {move || {
+                    {live(move || {
                         notice
                             .get()
                             .map(|n| view! { <div class="banner banner-ok">{n.text()}</div> })
-                    }}
+                    })}
                 </div>
-                {move || error.get().map(|e| view! { <ErrorBanner error=e /> })}
+                {live(move || error.get().map(|e| view! { <ErrorBanner error=e /> }))}
             </div>
 
             {mail_settings}
@@ -291,7 +217,7 @@ fn RoleField(
 ) -> impl IntoView {
     let id = "field-Role";
     let changed = move || loaded.with(|l| edited.with(|e| !l.same(e, Field::Role)));
-    move || {
+    live(move || {
         let assignable = role.get().is_some_and(UserRole::is_assignable);
         if editable && assignable {
             let options = UserRole::ASSIGNABLE
@@ -306,14 +232,14 @@ fn RoleField(
                 })
                 .collect::<Vec<_>>();
             view! {
-                <div class="field" class:changed=changed>
+                <div class="field" class:changed=live(changed)>
                     <label for=id>
                         {Field::Role.label()}
                         <span class="changed-mark" aria-hidden="true">" •"</span>
                     </label>
                     <select
                         id=id
-                        name="Role"
+                        name=edited_input(Field::Role)
                         aria-describedby="field-Role-hint"
                         prop:value=move || edited.with(|e| e.get(Field::Role).to_owned())
                         on:change=move |ev| {
@@ -335,6 +261,7 @@ fn RoleField(
                 <div class="field readonly">
                     <span class="label" id="field-Role-label">
                         {Field::Role.label()}
+                        <span class="readonly-badge">"read only"</span>
                     </span>
                     <p id=id aria-labelledby="field-Role-label" class="readonly-value">
                         {label}
@@ -350,7 +277,7 @@ fn RoleField(
             }
             .into_any()
         }
-    }
+    })
 }
 
 /// HiddenFromGlobalAddressList as a checkbox. A hidden `false` before it makes an unchecked
@@ -370,6 +297,7 @@ fn HiddenFlagField(
         <label for=id>
             {field.label()}
             <span class="changed-mark" aria-hidden="true">" •"</span>
+            {(!editable).then(|| view! { <span class="readonly-badge">"read only"</span> })}
         </label>
         <p id="field-HiddenFromGlobalAddressList-hint" class="hint">
             "Hidden users don't appear in the address book of other users."
@@ -392,12 +320,12 @@ fn HiddenFlagField(
         .into_any();
     }
     view! {
-        <div class="field checkbox" class:changed=changed>
-            <input type="hidden" name=field.api_name() value=flag_text(false) />
+        <div class="field checkbox" class:changed=live(changed)>
+            <input type="hidden" name=edited_input(field) value=flag_text(false) />
             <input
                 type="checkbox"
                 id=id
-                name=field.api_name()
+                name=edited_input(field)
                 value=flag_text(true)
                 checked=initial
                 prop:checked=move || edited.with(|e| e.flag(field))

@@ -286,7 +286,7 @@ impl AuditFilter {
         pairs
             .into_iter()
             .filter_map(|(name, value)| {
-                value.map(|v| format!("{name}={}", crate::url::percent_encode(v, b"")))
+                value.map(|v| format!("{name}={}", super::percent_encode(v, b"")))
             })
             .collect::<Vec<_>>()
             .join("&")

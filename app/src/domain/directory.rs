@@ -2,7 +2,8 @@
 //! turn a list of users into one page of results. Pure: the index that holds the list lives in
 //! `crate::directory_index`.
 
-use super::profile::{UserRole, UserState};
+use super::field::Field;
+use super::profile::{UserProfile, UserRole, UserState};
 use serde::{Deserialize, Serialize};
 
 /// One user as ListUsers returns it (plus the department, when the index has read it).
@@ -17,6 +18,21 @@ pub struct UserSummary {
     pub role: Option<UserRole>,
     /// `None` while unknown (ListUsers does not return it).
     pub department: Option<String>,
+}
+
+impl UserSummary {
+    /// The summary of a user read in full (DescribeUser), department included.
+    pub fn from_profile(profile: &UserProfile) -> Self {
+        Self {
+            user_id: profile.user_id.clone(),
+            name: profile.name.clone().unwrap_or_default(),
+            display_name: profile.values.get(Field::DisplayName).to_owned(),
+            email: profile.email.clone(),
+            state: profile.state,
+            role: profile.role(),
+            department: Some(profile.values.get(Field::Department).to_owned()),
+        }
+    }
 }
 
 /// The page sizes people can choose.
@@ -80,10 +96,7 @@ impl DirectoryQuery {
     pub fn to_query(&self, page: usize) -> String {
         let mut parts = Vec::new();
         if !self.search.is_empty() {
-            parts.push(format!(
-                "q={}",
-                crate::url::percent_encode(&self.search, b"@")
-            ));
+            parts.push(format!("q={}", super::percent_encode(&self.search, b"@")));
         }
         if let Some(state) = self.state {
             parts.push(format!("state={}", state.api_name()));

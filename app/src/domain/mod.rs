@@ -6,6 +6,7 @@ mod audit;
 mod change;
 mod directory;
 mod field;
+mod percent_encoding;
 mod policy;
 mod profile;
 mod validation;
@@ -21,6 +22,7 @@ pub use directory::{
     DirectoryQuery, IndexedUser, PAGE_SIZES, Readable, ResultPage, UserSummary, count_users, search,
 };
 pub use field::{Field, FieldKind};
+pub use percent_encoding::percent_encode;
 pub use policy::{
     Access, Attribute, AuditRight, Fact, Grant, Policy, Principal, Relation, Scope, UserAccess,
 };

@@ -3,11 +3,11 @@
 //! is linkable and works without JavaScript.
 
 use super::set_status;
-use super::user::user_path;
-use crate::api::{ApiError, get_audit_log};
+use crate::api::get_audit_log;
 use crate::components::{AuditChanges, ErrorBanner};
 use crate::domain::{AuditFilter, AuditPage, Field, Outcome};
-use crate::session::AUDIT_PATH;
+use crate::routes::{AUDIT_CSV_PATH, AUDIT_JSON_PATH, AUDIT_PATH, user_path};
+use crate::wire::ApiError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -127,8 +127,8 @@ fn log_view(filter: AuditFilter, page: AuditPage) -> impl IntoView {
             format!("{path}?{}", parts.join("&"))
         }
     };
-    let csv = with_query("/audit/export.csv", None);
-    let json = with_query("/audit/export.json", None);
+    let csv = with_query(AUDIT_CSV_PATH, None);
+    let json = with_query(AUDIT_JSON_PATH, None);
     let older = page
         .older
         .map(|before| with_query(AUDIT_PATH, Some(format!("before={before}"))));

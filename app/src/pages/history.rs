@@ -1,9 +1,11 @@
 //! `/users/{id}/history`: the changes to one user that reached the directory, newest first.
 
 use super::set_status;
-use super::user::{UserTabs, history_path, user_path};
-use crate::api::{ErrorKind, History, get_history};
+use super::user::UserTabs;
+use crate::api::get_history;
 use crate::components::{AuditChanges, ErrorBanner};
+use crate::routes::{history_path, user_path};
+use crate::wire::{ErrorKind, History};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};

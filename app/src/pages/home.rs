@@ -1,12 +1,14 @@
 //! `/`: the dashboard for roles that work with the directory; self-service roles go to their
 //! own profile.
 
+use super::set_status;
 use super::users::SearchForm;
-use super::{history_path, set_status};
-use crate::api::{Dashboard, get_dashboard};
+use crate::api::get_dashboard;
 use crate::components::ErrorBanner;
 use crate::domain::{DirectoryQuery, Timestamp, UserState, count_users, role_label};
-use crate::session::{ME_PATH, navigation};
+use crate::routes::{ME_PATH, USERS_PATH, history_path};
+use crate::session::navigation;
+use crate::wire::Dashboard;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -59,7 +61,7 @@ fn figures(dashboard: Dashboard) -> impl IntoView {
         .map(|(state, count)| {
             let label =
                 UserState::from_api_name(&state).map_or(state.clone(), |s| s.label().to_owned());
-            let href = format!("/users?state={state}");
+            let href = format!("{USERS_PATH}?state={state}");
             view! {
                 <tr>
                     <th scope="row">

@@ -1,45 +1,10 @@
 //! `/login`: sign in with a portal account.
 
-use crate::session::{LOGIN_PATH, safe_next};
+use crate::routes::{LOGIN_PATH, safe_next};
+use crate::wire::LoginAttempt;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-
-/// Why the last sign-in did not work, given to the page by the server's sign-in handler.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LoginProblem {
-    /// Wrong name or password, or a disabled account: deliberately not said which.
-    Failed,
-    /// Too many failed attempts for this account or from this address.
-    TooManyAttempts,
-}
-
-impl LoginProblem {
-    /// The sentence for the person.
-    pub const fn message(self) -> &'static str {
-        match self {
-            LoginProblem::Failed => "Sign-in failed.",
-            LoginProblem::TooManyAttempts => {
-                "Too many failed sign-in attempts. Wait a few minutes, then try again."
-            }
-        }
-    }
-
-    /// The HTTP status of the page that reports it.
-    pub const fn status(self) -> u16 {
-        match self {
-            LoginProblem::Failed => 401,
-            LoginProblem::TooManyAttempts => 429,
-        }
-    }
-}
-
-/// What the form shows again after a failed attempt.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LoginAttempt {
-    pub login: String,
-    pub problem: LoginProblem,
-}
 
 /// The sign-in form: a plain form post to `/login`, so it works without JavaScript.
 #[component]

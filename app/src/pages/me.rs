@@ -1,7 +1,8 @@
 //! `/me`: the signed-in person's own WorkMail profile, under the same rules as any other user.
 
 use super::user::UserScreen;
-use crate::session::{ME_PATH, current_principal};
+use crate::routes::ME_PATH;
+use crate::session::current_principal;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -12,10 +12,10 @@ mod users;
 pub use audit::AuditLogPage;
 pub use history::HistoryPage;
 pub use home::HomePage;
-pub use login::{LoginAttempt, LoginPage, LoginProblem};
+pub use login::LoginPage;
 pub use me::MePage;
 pub use not_found::NotFound;
-pub use user::{RejectedSave, UserPage, UserScreen, UserTabs, history_path, user_path};
+pub use user::{UserPage, UserScreen, UserTabs};
 pub use users::UsersPage;
 
 /// Sets the HTTP status of the page being rendered (server only).

@@ -16,7 +16,7 @@ pub fn NotFound() -> impl IntoView {
             <h1>"Page not found"</h1>
             <p>"There is no page at this address."</p>
             <p>
-                <a href="/users">"Open a user"</a>
+                <a href=crate::routes::USERS_PATH>"Open a user"</a>
             </p>
         </section>
     }

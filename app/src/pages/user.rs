@@ -1,30 +1,13 @@
 //! `/users/{id}`: one user's profile and the edit form.
 
 use super::set_status;
-use crate::api::{ApiError, ErrorKind, SaveRequest, UserView, get_user};
-use crate::components::{EditorState, ErrorBanner, Notice, UserEditor, UserFacts};
-use crate::domain::{Field, rebase};
+use crate::api::get_user;
+use crate::components::{ErrorBanner, UserEditor, UserFacts};
+use crate::routes::{USERS_PATH, history_path, user_path};
+use crate::wire::{ApiError, EditorState, ErrorKind, Notice, RejectedSave, UserView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-/// A save that was refused, replayed into the page after a form post without JavaScript so
-/// that the person's input stays in the form next to the explanation.
-#[derive(Clone, Debug)]
-pub struct RejectedSave {
-    pub request: SaveRequest,
-    pub error: ApiError,
-}
-
-/// The path of a user's edit page (the id is percent-encoded where a path needs it).
-pub fn user_path(user: &str) -> String {
-    format!("/users/{}", crate::url::percent_encode(user, b"@+"))
-}
-
-/// The path of a user's History tab.
-pub fn history_path(user: &str) -> String {
-    format!("{}/history", user_path(user))
-}
 
 /// The Details / History tabs of a user's pages; History only for roles that may read it.
 #[component]
@@ -58,11 +41,12 @@ pub fn UserPage() -> impl IntoView {
 }
 
 /// A user's profile and edit form; `action` is where the form posts without JavaScript (and
-/// the page it comes back to). The `saved` query parameter (set by the redirect after such a
-/// post) lists the fields just written.
+/// the page it comes back to). The query of the redirect after such a post carries the notice
+/// of the save.
 #[component]
 pub fn UserScreen(user: String, action: String) -> impl IntoView {
-    let saved = use_query_map().read_untracked().get("saved");
+    let query = use_query_map().read_untracked();
+    let saved = Notice::from_query(|name| query.get(name));
     let rejected = use_context::<RejectedSave>();
     // Awaited by the server before the page is sent (`SsrMode::Async`); pages are never
     // rendered in the browser (islands), so there is no fallback to show. A bare `Suspend`
@@ -74,7 +58,7 @@ async fn user_view(
     user: String,
     action: String,
     loaded: impl Future<Output = Result<UserView, ApiError>>,
-    saved: Option<String>,
+    saved: Option<Notice>,
     rejected: Option<RejectedSave>,
 ) -> AnyView {
     let loaded = loaded.await;
@@ -85,9 +69,9 @@ async fn user_view(
     match (loaded, rejected) {
         (Ok(view), rejected) => {
             let state = match rejected {
-                Some(rejected) => replay(rejected),
+                Some(RejectedSave { request, error }) => EditorState::refused(request, error),
                 None => EditorState {
-                    notice: saved.map(|s| saved_notice(&s)),
+                    notice: saved,
                     ..EditorState::fresh(view.profile.values.clone())
                 },
             };
@@ -100,7 +84,12 @@ async fn user_view(
                 <Title text=user.clone() />
                 <section class="page">
                     <h1>{user.clone()}</h1>
-                    <UserEditor user action state=replay(rejected) access />
+                    <UserEditor
+                        user
+                        action
+                        state=EditorState::refused(rejected.request, rejected.error)
+                        access
+                    />
                 </section>
             }
             .into_any(),
@@ -125,7 +114,7 @@ async fn user_view(
                     " in this organization that you may open. Check the id, user name or email address."
                 </p>
                 <p>
-                    <a href="/users">"Open another user"</a>
+                    <a href=USERS_PATH>"Open another user"</a>
                 </p>
             </section>
         }
@@ -158,7 +147,7 @@ fn profile_view(user: String, action: String, view: UserView, state: EditorState
                 .then(|| {
                     view! {
                         <p class="breadcrumb">
-                            <a href="/users">"Users"</a>
+                            <a href=USERS_PATH>"Users"</a>
                         </p>
                     }
                 })}
@@ -170,67 +159,5 @@ fn profile_view(user: String, action: String, view: UserView, state: EditorState
                 <UserFacts profile access=facts_access />
             </div>
         </section>
-    }
-}
-
-/// The form state after a refused save: the person's input, over the directory's current
-/// values when the refusal was a conflict.
-fn replay(rejected: RejectedSave) -> EditorState {
-    let RejectedSave { request, error } = rejected;
-    let (loaded, edited) = match (&error.kind, &error.current) {
-        (ErrorKind::Conflict, Some(current)) => (
-            current.clone(),
-            rebase(&request.loaded, &request.edited, current),
-        ),
-        _ => (request.loaded, request.edited),
-    };
-    EditorState {
-        loaded,
-        edited,
-        error: Some(error),
-        notice: None,
-    }
-}
-
-/// Reads `?saved=DisplayName,Telephone` (empty: nothing was changed).
-fn saved_notice(saved: &str) -> Notice {
-    let fields: Vec<Field> = saved
-        .split(',')
-        .filter_map(|name| Field::from_api_name(name.trim()))
-        .collect();
-    if fields.is_empty() {
-        Notice::NothingToSave
-    } else {
-        Notice::Saved {
-            saved: fields,
-            kept_from_others: Vec::new(),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn user_paths_encode_only_what_a_path_segment_needs() {
-        assert_eq!(user_path("jane.doe"), "/users/jane.doe");
-        assert_eq!(
-            user_path("jane.doe+x@demo.example.com"),
-            "/users/jane.doe+x@demo.example.com"
-        );
-        assert_eq!(user_path("50%/x y"), "/users/50%25%2Fx%20y");
-    }
-
-    #[test]
-    fn saved_query_lists_fields() {
-        assert_eq!(
-            saved_notice("Telephone,JobTitle"),
-            Notice::Saved {
-                saved: vec![Field::Telephone, Field::JobTitle],
-                kept_from_others: Vec::new()
-            }
-        );
-        assert_eq!(saved_notice(""), Notice::NothingToSave);
     }
 }

@@ -4,10 +4,12 @@
 //! JavaScript. With it, `public/directory-search.js` searches as the person types (plain
 //! JavaScript rather than an island: a few hundred bytes instead of a share of the wasm budget).
 
-use super::{set_status, user_path};
-use crate::api::{DirectoryRow, DirectoryView, search_users};
+use super::set_status;
+use crate::api::search_users;
 use crate::components::ErrorBanner;
 use crate::domain::{DirectoryQuery, PAGE_SIZES, Readable, Timestamp, UserState, count_users};
+use crate::routes::{ME_PATH, USERS_PATH, user_path};
+use crate::wire::{DirectoryRow, DirectoryView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -26,7 +28,7 @@ pub fn UsersPage() -> impl IntoView {
     }
     if crate::session::navigation().is_some_and(|nav| !nav.can_browse) {
         // A self-service role has nobody else to open.
-        return view! { <Redirect path=crate::session::ME_PATH /> }.into_any();
+        return view! { <Redirect path=ME_PATH /> }.into_any();
     }
     let query = DirectoryQuery::from_params(|name| params.get_str(name));
     let loaded = search_users(query.clone());
@@ -43,7 +45,7 @@ pub fn UsersPage() -> impl IntoView {
                     Ok(view) => results(view).into_any(),
                     Err(error) => {
                         set_status(error.status());
-                        let retry = format!("/users?{}", retry_query.to_query(retry_query.page));
+                        let retry = format!("{USERS_PATH}?{}", retry_query.to_query(retry_query.page));
                         view! {
                             <ErrorBanner error />
                             <p>
@@ -86,7 +88,7 @@ pub(super) fn SearchForm(query: DirectoryQuery) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <form method="get" action="/users" class="filter-form directory-search" role="search">
+        <form method="get" action=USERS_PATH class="filter-form directory-search" role="search">
             <div class="search-box">
                 <label for="directory-q">"Name or email starts with"</label>
                 <input
@@ -136,9 +138,9 @@ fn results(view: DirectoryView) -> impl IntoView {
     let link = |page: usize| {
         let text = query.to_query(page);
         if text.is_empty() {
-            "/users".to_owned()
+            USERS_PATH.to_owned()
         } else {
-            format!("/users?{text}")
+            format!("{USERS_PATH}?{text}")
         }
     };
     let retry = link(page);
@@ -248,7 +250,7 @@ fn directory_row(row: DirectoryRow, columns: Readable) -> impl IntoView {
 #[component]
 fn OpenById() -> impl IntoView {
     view! {
-        <form method="get" action="/users" class="open-user">
+        <form method="get" action=USERS_PATH class="open-user">
             <label for="open-user">"Open a user by id, user name or email address"</label>
             <div class="inline">
                 <input

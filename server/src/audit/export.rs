@@ -1,12 +1,10 @@
 //! `GET /audit/export.csv` and `GET /audit/export.json`: the filtered view of `/audit`, every
 //! page of it, with the same rights and the same hidden fields as the page.
 
-use crate::AppState;
-use app::api::ApiError;
-use app::domain::{AuditFilter, AuditRecord, Principal};
-use app::editing::Gate;
-use axum::Extension;
-use axum::extract::{Query, State};
+use app::domain::{AuditFilter, AuditRecord};
+use app::use_cases::Caller;
+use app::wire::ApiError;
+use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use std::collections::HashMap;
@@ -22,25 +20,18 @@ pub enum Format {
     Json,
 }
 
-pub async fn csv(
-    state: State<AppState>,
-    principal: Extension<Principal>,
-    query: Query<HashMap<String, String>>,
-) -> Response {
-    export(state, principal, query, Format::Csv).await
+/// `GET /audit/export.csv`.
+pub async fn csv(caller: Caller, query: Query<HashMap<String, String>>) -> Response {
+    export(caller, query, Format::Csv).await
 }
 
-pub async fn json(
-    state: State<AppState>,
-    principal: Extension<Principal>,
-    query: Query<HashMap<String, String>>,
-) -> Response {
-    export(state, principal, query, Format::Json).await
+/// `GET /audit/export.json`.
+pub async fn json(caller: Caller, query: Query<HashMap<String, String>>) -> Response {
+    export(caller, query, Format::Json).await
 }
 
 async fn export(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
+    caller: Caller,
     Query(params): Query<HashMap<String, String>>,
     format: Format,
 ) -> Response {
@@ -48,14 +39,10 @@ async fn export(
         Ok(filter) => filter,
         Err(problem) => return refusal(ApiError::bad_request(problem)),
     };
-    let gate = Gate {
-        policy: &state.policy,
-        principal: &principal,
-    };
     let mut records: Vec<AuditRecord> = Vec::new();
     let mut truncated = false;
     loop {
-        let page = match app::auditing::read_log(&*state.audit, gate, &filter, BATCH).await {
+        let page = match caller.read_log(&filter, BATCH).await {
             Ok(page) => page,
             Err(error) => return refusal(error),
         };
@@ -70,7 +57,7 @@ async fn export(
         }
     }
     records.truncate(EXPORT_LIMIT);
-    tracing::info!(account = %principal.account, records = records.len(), ?format, "audit export");
+    tracing::info!(account = %caller.principal.account, records = records.len(), ?format, "audit export");
     let (body, content_type, extension) = match format {
         Format::Csv => (to_csv(&records), "text/csv; charset=utf-8", "csv"),
         Format::Json => (

@@ -5,12 +5,14 @@ pub mod password;
 pub mod rate_limit;
 pub mod session;
 
-use crate::AppState;
+use crate::state::AppState;
 use crate::store::{AccountStore, NewAccount};
-use app::api::{ApiError, ErrorKind};
 use app::domain::{AuditEntry, Outcome, Principal};
-use app::pages::{LoginAttempt, LoginProblem};
-use app::session::{LOGIN_PATH, RequestOrigin, login_url, safe_next};
+use app::routes::{
+    API_PREFIX, HOME_PATH, LOGIN_PATH, LOGOUT_PATH, is_public, login_url, safe_next,
+};
+use app::session::RequestOrigin;
+use app::wire::{ApiError, ErrorKind, LoginAttempt, LoginProblem};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::middleware::Next;
@@ -110,11 +112,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     }
 }
 
-/// Paths anyone may request: the sign-in page and static files.
-fn is_public(path: &str) -> bool {
-    path == LOGIN_PATH || path.starts_with("/pkg/") || path == "/favicon.svg"
-}
-
 /// The account of a session, if the session is signed in, within its lifetime, and the
 /// account still exists and is enabled. Anything else ends the session.
 async fn principal_of(auth: &AuthState, session: &PortalSession) -> Option<Principal> {
@@ -186,7 +183,7 @@ pub async fn authenticate(
     if is_public(path) {
         return next.run(request).await;
     }
-    if path.starts_with("/api/") {
+    if path.starts_with(API_PREFIX) {
         let error = ApiError::new(ErrorKind::Unauthenticated);
         return (
             StatusCode::UNAUTHORIZED,
@@ -202,7 +199,7 @@ pub async fn authenticate(
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".to_owned()),
-        _ if path == app::session::LOGOUT_PATH => "/".to_owned(),
+        _ if path == LOGOUT_PATH => HOME_PATH.to_owned(),
         _ => path.to_owned(),
     };
     Redirect::to(&login_url(&back)).into_response()
@@ -319,7 +316,7 @@ async fn record(
         detail: detail.map(str::to_owned),
         ..origin.audit_entry(account)
     };
-    if let Err(error) = state.audit.record(entry).await {
+    if let Err(error) = state.services.audit.record(entry).await {
         tracing::error!(%error, outcome = outcome.name(), "could not write an audit record");
     }
 }

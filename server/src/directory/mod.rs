@@ -1,6 +1,7 @@
 //! The [`Directory`] port implemented with `aws-sdk-workmail` (real WorkMail, or the emulator
 //! through an endpoint URL or in-process).
 
+pub mod connect;
 mod error_mapping;
 pub mod in_process;
 

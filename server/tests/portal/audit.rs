@@ -2,10 +2,14 @@
 //! a change that reached the directory impossible to lose, who may read what, the exports,
 //! value modes, retention, and the same store on PostgreSQL.
 
-use super::*;
+use crate::harness::*;
 use app::domain::{AuditEntry, AuditFilter, ChangedValue, Field, Outcome};
 use app::ports::AuditLog;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
 use sqlx::Row;
+use std::time::Duration;
+use workmail_emulator::{FaultKind, Faults};
 use workmail_portal::audit::{SqlAuditLog, ValueModes};
 use workmail_portal::store;
 

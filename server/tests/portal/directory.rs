@@ -2,8 +2,11 @@
 //! portal's search is compared with WorkMail's own ListUsers filters, read through another
 //! client, so the expected answers never come from the portal's code.
 
-use super::*;
+use crate::harness::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
 use std::collections::BTreeSet;
+use workmail_emulator::{FaultKind, Faults};
 
 const MANY: usize = 10_000;
 

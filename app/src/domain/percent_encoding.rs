@@ -1,4 +1,4 @@
-//! Building URLs from values: one percent-encoder for every place the app needs one.
+//! Building URLs from values: one percent-encoder for every place the portal needs one.
 
 /// Percent-encodes `text` for a URL: ASCII letters, digits and `-._~` stay as they are, and so
 /// do the bytes in `keep` (those the place in the URL allows, such as `/` in a path).

@@ -1,12 +1,15 @@
-//! Traits the server functions call; the server crate provides the implementations.
+//! The ports: traits the use cases call, with plain types; the server crate provides the
+//! implementations, and [`memory`] in-memory ones for unit tests.
 //!
 //! No WorkMail or AWS types appear here, so another directory can be plugged in later.
 
-use crate::domain::{AuditEntry, AuditFilter, AuditPage, Change, Policy, UserProfile, UserSummary};
+#[cfg(test)]
+pub mod memory;
+
+use crate::domain::{AuditEntry, AuditFilter, AuditPage, Change, UserProfile, UserSummary};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 /// A boxed, sendable future (keeps the traits object-safe without an extra crate).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -43,25 +46,6 @@ pub struct UserListPage {
     pub next: Option<String>,
 }
 
-/// The directory, as found in the Leptos context of a request.
-#[derive(Clone)]
-pub struct DirectoryHandle(pub Arc<dyn Directory>);
-
-impl DirectoryHandle {
-    /// Wraps a directory implementation.
-    pub fn new(directory: impl Directory) -> Self {
-        Self(Arc::new(directory))
-    }
-}
-
-impl std::ops::Deref for DirectoryHandle {
-    type Target = dyn Directory;
-
-    fn deref(&self) -> &Self::Target {
-        self.0.as_ref()
-    }
-}
-
 /// The audit log: append-only records of saves and sign-ins.
 ///
 /// A save that writes to the directory goes through an intent: [`AuditLog::open_intent`]
@@ -92,30 +76,6 @@ pub trait AuditLog: Send + Sync + 'static {
 #[derive(Clone, Debug, thiserror::Error)]
 #[error("audit store: {0}")]
 pub struct AuditError(pub String);
-
-/// The audit log, as found in the Leptos context.
-#[derive(Clone)]
-pub struct AuditHandle(pub Arc<dyn AuditLog>);
-
-impl std::ops::Deref for AuditHandle {
-    type Target = dyn AuditLog;
-
-    fn deref(&self) -> &Self::Target {
-        self.0.as_ref()
-    }
-}
-
-/// The field policy (defaults or `PORTAL_POLICY`), as found in the Leptos context.
-#[derive(Clone, Debug)]
-pub struct PolicyHandle(pub Arc<Policy>);
-
-impl std::ops::Deref for PolicyHandle {
-    type Target = Policy;
-
-    fn deref(&self) -> &Self::Target {
-        self.0.as_ref()
-    }
-}
 
 /// Classes of directory failure, each with one meaning for the person using the portal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,217 @@
+//! In-memory implementations of the ports, one of each, for the unit tests of the layers above
+//! them. Integration tests use the real adapters.
+
+use super::UserListPage;
+use super::{AuditError, AuditLog, BoxFuture, Directory, DirectoryError, DirectoryErrorKind};
+use crate::domain::{AuditEntry, AuditFilter, AuditPage, Change, UserProfile, UserSummary};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Runs a future of these fakes to its end: they never wait, so one poll completes it.
+pub fn run<F: Future>(future: F) -> F::Output {
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut future = std::pin::pin!(future);
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(output) => output,
+        std::task::Poll::Pending => panic!("an in-memory port's future was pending"),
+    }
+}
+
+/// A directory of users in memory. It records the writes it takes, can be told to fail, and
+/// can run a step "meanwhile" during ListUsers, as a concurrent request would.
+#[derive(Default)]
+pub struct MemoryDirectory {
+    users: Mutex<Vec<UserProfile>>,
+    writes: Mutex<Vec<Vec<Change>>>,
+    fail_updates: Mutex<Option<DirectoryErrorKind>>,
+    fail_lists: AtomicBool,
+    meanwhile: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl MemoryDirectory {
+    /// A directory holding `users`.
+    pub fn new(users: Vec<UserProfile>) -> Self {
+        Self {
+            users: Mutex::new(users),
+            ..Self::default()
+        }
+    }
+
+    /// The user with this id, user name or email address, as the directory holds it now.
+    pub fn user(&self, user: &str) -> Option<UserProfile> {
+        lock(&self.users)
+            .iter()
+            .find(|profile| {
+                [
+                    Some(profile.user_id.as_str()),
+                    profile.name.as_deref(),
+                    profile.email.as_deref(),
+                ]
+                .contains(&Some(user))
+            })
+            .cloned()
+    }
+
+    /// Changes a user as someone else would, behind the portal's back.
+    pub fn edit(&self, user_id: &str, change: impl FnOnce(&mut UserProfile)) {
+        if let Some(profile) = lock(&self.users).iter_mut().find(|p| p.user_id == user_id) {
+            change(profile);
+        }
+    }
+
+    /// Every UpdateUser taken, in order.
+    pub fn writes(&self) -> Vec<Vec<Change>> {
+        lock(&self.writes).clone()
+    }
+
+    /// From now on UpdateUser fails with `kind` (with a raw message and a request id).
+    pub fn fail_updates(&self, kind: DirectoryErrorKind) {
+        *lock(&self.fail_updates) = Some(kind);
+    }
+
+    /// From now on ListUsers fails (`true`) or answers (`false`).
+    pub fn fail_lists(&self, fail: bool) {
+        self.fail_lists.store(fail, Ordering::SeqCst);
+    }
+
+    /// Runs `step` during the next ListUsers, after the users were read.
+    pub fn meanwhile(&self, step: impl FnOnce() + Send + 'static) {
+        *lock(&self.meanwhile) = Some(Box::new(step));
+    }
+}
+
+impl Directory for MemoryDirectory {
+    fn describe_user<'a>(
+        &'a self,
+        user: &'a str,
+    ) -> BoxFuture<'a, Result<UserProfile, DirectoryError>> {
+        let found = self
+            .user(user)
+            .ok_or_else(|| DirectoryError::new(DirectoryErrorKind::UserNotFound, "no such user"));
+        Box::pin(async move { found })
+    }
+
+    fn update_user<'a>(
+        &'a self,
+        user_id: &'a str,
+        changes: &'a [Change],
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        let result = match *lock(&self.fail_updates) {
+            Some(kind) => {
+                Err(DirectoryError::new(kind, "raw SDK text").with_request_id(Some("req-1".into())))
+            }
+            None => {
+                lock(&self.writes).push(changes.to_vec());
+                self.edit(user_id, |profile| {
+                    for change in changes {
+                        profile.values.set(change.field, change.to.clone());
+                    }
+                });
+                Ok(())
+            }
+        };
+        Box::pin(async move { result })
+    }
+
+    fn list_users<'a>(
+        &'a self,
+        _token: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<UserListPage, DirectoryError>> {
+        // As ListUsers: one page of everyone, without departments.
+        let users = lock(&self.users)
+            .iter()
+            .map(|profile| UserSummary {
+                department: None,
+                ..UserSummary::from_profile(profile)
+            })
+            .collect();
+        if let Some(step) = lock(&self.meanwhile).take() {
+            step();
+        }
+        let result = if self.fail_lists.load(Ordering::SeqCst) {
+            Err(DirectoryError::new(DirectoryErrorKind::Unavailable, "down"))
+        } else {
+            Ok(UserListPage { users, next: None })
+        };
+        Box::pin(async move { result })
+    }
+}
+
+/// An audit log in memory: its records, its open intents, and switches to make it fail.
+#[derive(Default)]
+pub struct MemoryAudit {
+    records: Mutex<Vec<AuditEntry>>,
+    intents: Mutex<Vec<(i64, AuditEntry)>>,
+    fail_intents: AtomicBool,
+    fail_close: AtomicBool,
+}
+
+impl MemoryAudit {
+    /// The records written so far.
+    pub fn records(&self) -> Vec<AuditEntry> {
+        lock(&self.records).clone()
+    }
+
+    /// How many intents are open.
+    pub fn open_intents(&self) -> usize {
+        lock(&self.intents).len()
+    }
+
+    /// From now on opening an intent fails.
+    pub fn fail_intents(&self) {
+        self.fail_intents.store(true, Ordering::SeqCst);
+    }
+
+    /// From now on closing an intent fails.
+    pub fn fail_close(&self) {
+        self.fail_close.store(true, Ordering::SeqCst);
+    }
+}
+
+impl AuditLog for MemoryAudit {
+    fn record(&self, entry: AuditEntry) -> BoxFuture<'_, Result<(), AuditError>> {
+        lock(&self.records).push(entry);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn open_intent<'a>(&'a self, entry: &'a AuditEntry) -> BoxFuture<'a, Result<i64, AuditError>> {
+        let result = if self.fail_intents.load(Ordering::SeqCst) {
+            Err(AuditError("disk full".into()))
+        } else {
+            let mut intents = lock(&self.intents);
+            let id = i64::try_from(intents.len()).unwrap_or_default() + 1;
+            intents.push((id, entry.clone()));
+            Ok(id)
+        };
+        Box::pin(async move { result })
+    }
+
+    fn close_intent(
+        &self,
+        intent: i64,
+        entry: AuditEntry,
+    ) -> BoxFuture<'_, Result<(), AuditError>> {
+        let result = if self.fail_close.load(Ordering::SeqCst) {
+            Err(AuditError("disk full".into()))
+        } else {
+            lock(&self.intents).retain(|(id, _)| *id != intent);
+            lock(&self.records).push(entry);
+            Ok(())
+        };
+        Box::pin(async move { result })
+    }
+
+    fn search<'a>(
+        &'a self,
+        _filter: &'a AuditFilter,
+        _limit: usize,
+    ) -> BoxFuture<'a, Result<AuditPage, AuditError>> {
+        Box::pin(async { Ok(AuditPage::default()) })
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

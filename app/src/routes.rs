@@ -1,0 +1,127 @@
+//! Every path of the portal, in one place: the server's router, the pages' links and the
+//! redirects all take their paths from here.
+//!
+//! The page routes in [`crate::App`] are written with Leptos' `path!` macro, which takes only
+//! literals; the server's tests check that they match [`PAGES`].
+
+use crate::domain::percent_encode;
+
+/// The start page (dashboard).
+pub const HOME_PATH: &str = "/";
+/// The sign-in page; sign-in posts to it.
+pub const LOGIN_PATH: &str = "/login";
+/// Sign-out posts here.
+pub const LOGOUT_PATH: &str = "/logout";
+/// The signed-in person's own profile; its form posts here without JavaScript.
+pub const ME_PATH: &str = "/me";
+/// The user directory.
+pub const USERS_PATH: &str = "/users";
+/// A user's edit page, as the server's router writes it; its form posts here without
+/// JavaScript. Links use [`user_path`].
+pub const USER_ROUTE: &str = "/users/{id}";
+/// The audit log.
+pub const AUDIT_PATH: &str = "/audit";
+/// The audit log's CSV export.
+pub const AUDIT_CSV_PATH: &str = "/audit/export.csv";
+/// The audit log's JSON export.
+pub const AUDIT_JSON_PATH: &str = "/audit/export.json";
+/// Where server functions live (the `prefix` of every `#[server]`, which takes only literals).
+pub const API_PREFIX: &str = "/api/";
+/// The browser bundle (`site-pkg-dir`).
+pub const PKG_PREFIX: &str = "/pkg/";
+/// The icon.
+pub const FAVICON_PATH: &str = "/favicon.svg";
+
+/// The pages the app renders, as Leptos writes them (`:id` for a path parameter).
+pub const PAGES: [&str; 7] = [
+    HOME_PATH,
+    LOGIN_PATH,
+    ME_PATH,
+    USERS_PATH,
+    "/users/:id",
+    "/users/:id/history",
+    AUDIT_PATH,
+];
+
+/// The path of a user's edit page (the id is percent-encoded where a path needs it).
+pub fn user_path(user: &str) -> String {
+    format!("{USERS_PATH}/{}", percent_encode(user, b"@+"))
+}
+
+/// The path of a user's History tab.
+pub fn history_path(user: &str) -> String {
+    format!("{}/history", user_path(user))
+}
+
+/// Paths anyone may request without a session: the sign-in page and static files.
+pub fn is_public(path: &str) -> bool {
+    path == LOGIN_PATH || path.starts_with(PKG_PREFIX) || path == FAVICON_PATH
+}
+
+/// Where to go after signing in: `next` when it is a path on this site, else the start page.
+/// (`//host` and `/\host` would leave the site, so they are refused.)
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.starts_with(LOGIN_PATH)
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_owned()
+        }
+        _ => HOME_PATH.to_owned(),
+    }
+}
+
+/// The sign-in URL that leads back to `path_and_query` afterwards.
+pub fn login_url(path_and_query: &str) -> String {
+    let next = safe_next(Some(path_and_query));
+    if next == HOME_PATH {
+        return LOGIN_PATH.to_owned();
+    }
+    format!("{LOGIN_PATH}?next={}", percent_encode(&next, b"/@"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_paths_encode_only_what_a_path_segment_needs() {
+        assert_eq!(user_path("jane.doe"), "/users/jane.doe");
+        assert_eq!(
+            user_path("jane.doe+x@demo.example.com"),
+            "/users/jane.doe+x@demo.example.com"
+        );
+        assert_eq!(user_path("50%/x y"), "/users/50%25%2Fx%20y");
+    }
+
+    #[test]
+    fn next_stays_on_the_site() {
+        assert_eq!(safe_next(Some("/users/jane.doe")), "/users/jane.doe");
+        assert_eq!(safe_next(Some("/me?saved=City")), "/me?saved=City");
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "users",
+            "/login?next=/x",
+            "/x\r\nSet-Cookie: a=b",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn login_url_encodes_the_way_back() {
+        assert_eq!(
+            login_url("/users/jane.doe?saved=A,B"),
+            "/login?next=/users/jane.doe%3Fsaved%3DA%2CB"
+        );
+        assert_eq!(login_url("/"), "/login");
+        assert_eq!(login_url("//evil"), "/login");
+    }
+}

@@ -1,0 +1,128 @@
+//! The caller of a request: the signed-in account, where the request came from, and the
+//! services it may use, built once per request. Server functions get it from the Leptos context
+//! ([`Caller::current`]), axum handlers as an extractor; the use cases are its methods.
+
+use super::failures::log_failure;
+use crate::domain::{Policy, Principal, Relation, UserAccess, UserProfile};
+use crate::ports::{AuditLog, Directory};
+use crate::session::{RequestOrigin, Services};
+use crate::wire::{ApiError, ErrorKind};
+use axum::extract::{FromRef, FromRequestParts};
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+
+/// Who is asking, from where, and what they may use.
+#[derive(Clone)]
+pub struct Caller {
+    /// The signed-in account.
+    pub principal: Principal,
+    /// Where the request came from, for the audit log.
+    pub origin: RequestOrigin,
+    services: Services,
+}
+
+impl Caller {
+    /// The caller of a request whose account and origin are known.
+    pub fn new(services: Services, principal: Principal, origin: RequestOrigin) -> Self {
+        Self {
+            principal,
+            origin,
+            services,
+        }
+    }
+
+    /// The caller of the request being answered (server functions, pages): 401 without a
+    /// signed-in account.
+    #[expect(
+        clippy::result_large_err,
+        reason = "ApiError is what every server function returns"
+    )]
+    pub fn current() -> Result<Self, ApiError> {
+        let principal = crate::session::current_principal()
+            .ok_or_else(|| ApiError::new(ErrorKind::Unauthenticated))?;
+        let services = crate::session::current_services().ok_or_else(|| {
+            tracing::error!("no Services in the Leptos context: the server wiring is incomplete");
+            ApiError::new(ErrorKind::Internal)
+        })?;
+        Ok(Self::new(
+            services,
+            principal,
+            crate::session::current_origin(),
+        ))
+    }
+
+    pub(super) fn policy(&self) -> &Policy {
+        &self.services.policy
+    }
+
+    pub(super) fn directory(&self) -> &dyn Directory {
+        &*self.services.directory
+    }
+
+    pub(super) fn audit(&self) -> &dyn AuditLog {
+        &*self.services.audit
+    }
+
+    pub(super) fn index(&self) -> &crate::directory_index::DirectoryIndex {
+        &self.services.index
+    }
+
+    pub(super) fn roles(&self) -> &[String] {
+        &self.principal.roles
+    }
+
+    /// What this account may do with `target`. The account's own WorkMail user is looked up
+    /// only when a grant of its roles depends on it (scope `self` or `department`).
+    pub(super) async fn access_to(&self, target: &UserProfile) -> UserAccess {
+        let policy = self.policy();
+        if !policy.needs_relation(self.roles()) {
+            return policy.resolve(self.roles(), Relation::STRANGER);
+        }
+        let own = match self.principal.workmail_user.as_deref() {
+            None => None,
+            Some(mine)
+                if target
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(mine)) =>
+            {
+                Some(target.clone())
+            }
+            Some(mine) => match self.directory().describe_user(mine).await {
+                Ok(own) => Some(own),
+                Err(error) => {
+                    log_failure("DescribeUser (own user)", mine, &error);
+                    None
+                }
+            },
+        };
+        policy.resolve(self.roles(), Relation::between(own.as_ref(), target))
+    }
+}
+
+/// In axum handlers: the caller of the request, from the extensions the session layer and the
+/// request-id layer put in, and the state's services.
+impl<S> FromRequestParts<S> for Caller
+where
+    Services: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Some(principal) = parts.extensions.get::<Principal>().cloned() else {
+            // The session layer answers before this for every route that needs a session.
+            return Err((
+                http::StatusCode::UNAUTHORIZED,
+                ErrorKind::Unauthenticated.message(),
+            )
+                .into_response());
+        };
+        let origin = parts
+            .extensions
+            .get::<RequestOrigin>()
+            .cloned()
+            .unwrap_or_default();
+        Ok(Self::new(Services::from_ref(state), principal, origin))
+    }
+}

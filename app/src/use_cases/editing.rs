@@ -1,0 +1,581 @@
+//! The edit page: loading a user for display and saving the edit form, for the server
+//! functions and the form posted without JavaScript alike. The rules themselves live in
+//! [`crate::domain`].
+//!
+//! A user outside the account's scope is reported as not found, a save that changes any field
+//! the account may not edit is refused as a whole, and hidden attributes are removed from
+//! everything that goes back to the browser.
+
+use super::Caller;
+use super::failures::{directory_failure, log_failure};
+use crate::domain::{
+    AuditEntry, Change, ChangedValue, Outcome, UserAccess, UserProfile, derive_changes, plan_save,
+    validate_changes, version_of,
+};
+use crate::ports::Directory;
+use crate::wire::{ApiError, ErrorKind, SaveOutcome, SaveRequest, UserView};
+
+impl Caller {
+    /// Reads one user for display: only what the account may see, with what it may do.
+    /// A user outside the account's scope is not found.
+    pub async fn load_user(&self, user: &str) -> Result<UserView, ApiError> {
+        let (profile, access) = self.load_profile(user).await?;
+        Ok(UserView {
+            profile: access.redact(&profile),
+            access,
+        })
+    }
+
+    /// Reads one user and what the account may do with it (unredacted: callers redact). A
+    /// user outside the account's scope is not found.
+    pub(super) async fn load_profile(
+        &self,
+        user: &str,
+    ) -> Result<(UserProfile, UserAccess), ApiError> {
+        let profile = describe(self.directory(), user).await?;
+        let access = self.access_to(&profile).await;
+        if !access.can_view() {
+            tracing::info!(account = %self.principal.account, user, "user outside the account's scope");
+            return Err(ApiError::new(ErrorKind::NotFound));
+        }
+        Ok((profile, access))
+    }
+
+    /// Saves the person's edits: derives the change set from the values as loaded and as
+    /// edited, checks every changed field against the policy, validates it, refuses it on a
+    /// conflict with someone else's changes, writes only what changed and returns the user as
+    /// the directory holds it afterwards (as far as the account may see it).
+    ///
+    /// Every attempt leaves one audit record. A write first opens an audit intent; if the
+    /// audit log cannot take it, nothing is written. The directory index takes the user as
+    /// re-read after the write, so searches show the change at once.
+    pub async fn save_user(&self, request: &SaveRequest) -> Result<SaveOutcome, ApiError> {
+        let mut pending = PendingRecord {
+            entry: self.origin.audit_entry(&self.principal.account),
+            written: false,
+        };
+        let result = self.attempt_save(request, &mut pending).await;
+        if !pending.written {
+            if pending.entry.outcome.is_none() {
+                pending.entry.outcome = Some(Outcome::Invalid);
+            }
+            if let Err(error) = self.audit().record(pending.entry).await {
+                tracing::error!(%error, request_id = %self.origin.request_id, "could not write the audit record of a save");
+            }
+        }
+        result
+    }
+
+    async fn attempt_save(
+        &self,
+        request: &SaveRequest,
+        pending: &mut PendingRecord,
+    ) -> Result<SaveOutcome, ApiError> {
+        let directory = self.directory();
+        pending.entry.target_id = Some(request.user_id.trim().to_owned());
+        if version_of(&request.loaded) != request.version {
+            pending.conclude(
+                Outcome::Invalid,
+                "the form's version does not match its values",
+            );
+            return Err(ApiError::bad_request(
+                "The form's original values don't match the page version. Reload the page and \
+                 make your changes again.",
+            ));
+        }
+        let changes = derive_changes(&request.loaded, &request.edited);
+        pending.entry.changes = changes.iter().map(changed_value).collect();
+
+        let target = describe(directory, &request.user_id)
+            .await
+            .inspect_err(|error| {
+                pending.conclude(
+                    Outcome::DirectoryError,
+                    failure_detail("DescribeUser", error),
+                );
+            })?;
+        pending.entry.target_id = Some(target.user_id.clone());
+        pending.entry.target_email = target.email.clone();
+        let access = self.access_to(&target).await;
+        if !access.can_view() {
+            tracing::warn!(
+                account = %self.principal.account,
+                user = %request.user_id,
+                "save refused: user outside the account's scope"
+            );
+            pending.conclude(Outcome::Refused, "user outside the account's scope");
+            return Err(ApiError::new(ErrorKind::NotFound));
+        }
+        if let Some(field) = access.forbidden_change(&changes) {
+            tracing::warn!(
+                account = %self.principal.account,
+                user = %target.user_id,
+                field = field.api_name(),
+                "save refused: field not editable by the account"
+            );
+            pending.conclude(
+                Outcome::Refused,
+                format!("{} is not editable by the account", field.api_name()),
+            );
+            return Err(ApiError::forbidden(field));
+        }
+        validate_changes(&changes).map_err(|errors| {
+            let fields: Vec<&str> = errors.iter().map(|e| e.field.api_name()).collect();
+            pending.conclude(
+                Outcome::Invalid,
+                format!("invalid value: {}", fields.join(", ")),
+            );
+            ApiError::invalid(errors)
+        })?;
+
+        // From here on, the account sees only what it may: hidden fields read as empty on both
+        // sides, so they are neither conflicts nor "kept from others".
+        let current = access.redact(&target);
+        if changes.is_empty() {
+            // An unchanged form writes nothing.
+            pending.conclude(Outcome::Unchanged, "");
+            return Ok(SaveOutcome::unchanged(current));
+        }
+        let plan =
+            plan_save(&request.loaded, &request.edited, &current.values).map_err(|conflicts| {
+                let fields: Vec<&str> = conflicts.iter().map(|c| c.field.api_name()).collect();
+                pending.conclude(
+                    Outcome::Conflict,
+                    format!("changed by someone else meanwhile: {}", fields.join(", ")),
+                );
+                ApiError::conflict(conflicts, current.values.clone())
+            })?;
+        if plan.is_empty() {
+            pending.conclude(Outcome::Unchanged, "someone else had made the same changes");
+            return Ok(SaveOutcome::from_plan(current, &plan));
+        }
+
+        // The record of a write: old values as the directory held them just now.
+        pending.entry.changes = plan.to_send.iter().map(changed_value).collect();
+        pending.conclude(Outcome::Saved, "");
+        let intent = self
+            .audit()
+            .open_intent(&pending.entry)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "save refused: the audit log cannot take its intent");
+                pending.written = true; // the store is failing; a record would fail too
+                ApiError::new(ErrorKind::AuditUnavailable)
+            })?;
+        pending.written = true;
+        // Write by the canonical id: the page may have been opened by user name or email.
+        let written = directory
+            .update_user(&current.user_id, &plan.to_send)
+            .await
+            .map_err(|e| directory_failure("UpdateUser", &current.user_id, e));
+        if let Err(error) = &written {
+            pending.conclude(Outcome::DirectoryError, failure_detail("UpdateUser", error));
+        }
+        if let Err(error) = self
+            .audit()
+            .close_intent(intent, pending.entry.clone())
+            .await
+        {
+            // The intent stays open and becomes a record at the next reconciliation.
+            tracing::error!(%error, intent, "could not close an audit intent; it will be reconciled");
+        }
+        written?;
+
+        let fresh = match directory.describe_user(&current.user_id).await {
+            Ok(fresh) => {
+                self.index().update(&fresh);
+                access.redact(&fresh)
+            }
+            Err(error) => {
+                // The write succeeded; don't report a failure because the re-read did not.
+                log_failure("DescribeUser (after UpdateUser)", &current.user_id, &error);
+                let mut assumed = current;
+                for change in &plan.to_send {
+                    assumed.values.set(change.field, change.to.clone());
+                }
+                assumed
+            }
+        };
+        Ok(SaveOutcome::from_plan(fresh, &plan))
+    }
+}
+
+async fn describe(directory: &dyn Directory, user: &str) -> Result<UserProfile, ApiError> {
+    let user = user.trim();
+    if user.is_empty() {
+        return Err(ApiError::new(ErrorKind::NotFound));
+    }
+    directory
+        .describe_user(user)
+        .await
+        .map_err(|e| directory_failure("DescribeUser", user, e))
+}
+
+/// The audit record a save is building up.
+struct PendingRecord {
+    entry: AuditEntry,
+    /// Already written (through an intent).
+    written: bool,
+}
+
+impl PendingRecord {
+    fn conclude(&mut self, outcome: Outcome, detail: impl Into<String>) {
+        self.entry.outcome = Some(outcome);
+        let detail = detail.into();
+        self.entry.detail = (!detail.is_empty()).then_some(detail);
+    }
+}
+
+/// The audit record's name for a directory failure.
+fn failure_detail(operation: &str, error: &ApiError) -> String {
+    format!("{operation}: {:?}", error.kind)
+}
+
+fn changed_value(change: &Change) -> ChangedValue {
+    ChangedValue {
+        field: change.field,
+        old: change.from.clone(),
+        new: change.to.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory_index::DirectoryIndex;
+    use crate::domain::{Field, FieldValues, Policy, Principal};
+    use crate::ports::DirectoryErrorKind;
+    use crate::ports::memory::{MemoryAudit, MemoryDirectory, run};
+    use crate::session::{RequestOrigin, Services};
+    use std::sync::Arc;
+
+    /// Jane's directory, an audit log, and a caller acting on them.
+    struct World {
+        directory: Arc<MemoryDirectory>,
+        audit: Arc<MemoryAudit>,
+    }
+
+    impl World {
+        fn new(values: FieldValues) -> Self {
+            let jane = UserProfile {
+                user_id: "u-000000000001".into(),
+                name: Some("jane.doe".into()),
+                email: Some("jane.doe@demo.example.com".into()),
+                values,
+                ..UserProfile::default()
+            };
+            Self {
+                directory: Arc::new(MemoryDirectory::new(vec![jane])),
+                audit: Arc::new(MemoryAudit::default()),
+            }
+        }
+
+        /// Someone else changes Jane behind the portal's back.
+        fn set(&self, field: Field, value: &str) {
+            self.directory
+                .edit("u-000000000001", |jane| jane.values.set(field, value));
+        }
+
+        fn writes(&self) -> Vec<Vec<Change>> {
+            self.directory.writes()
+        }
+
+        /// The caller `role`, linked to the WorkMail user `user`.
+        fn caller(&self, role: &str, user: Option<&str>) -> Caller {
+            let services = Services {
+                directory: self.directory.clone(),
+                policy: Arc::new(Policy::defaults()),
+                audit: self.audit.clone(),
+                index: Arc::new(DirectoryIndex::new(100)),
+            };
+            let principal = Principal {
+                account: role.to_owned(),
+                roles: vec![role.to_owned()],
+                workmail_user: user.map(str::to_owned),
+            };
+            let origin = RequestOrigin {
+                request_id: "req-test".into(),
+                client: Some("192.0.2.1".into()),
+            };
+            Caller::new(services, principal, origin)
+        }
+
+        fn admin(&self) -> Caller {
+            self.caller("admin", None)
+        }
+
+        fn as_jane(&self) -> Caller {
+            self.caller("employee", Some("jane.doe@demo.example.com"))
+        }
+
+        fn as_other_employee(&self) -> Caller {
+            self.caller("employee", Some("someone.else@demo.example.com"))
+        }
+
+        /// The one audit record the save left, with its outcome.
+        fn only_record(&self) -> AuditEntry {
+            let records = self.audit.records();
+            assert_eq!(records.len(), 1, "{records:?}");
+            records.into_iter().next().expect("one record")
+        }
+    }
+
+    #[expect(
+        clippy::result_large_err,
+        reason = "ApiError is what save_user returns; the helper passes it on"
+    )]
+    fn save(caller: &Caller, request: &SaveRequest) -> Result<SaveOutcome, ApiError> {
+        run(caller.save_user(request))
+    }
+
+    fn jane() -> FieldValues {
+        FieldValues::new()
+            .with(Field::Role, "USER")
+            .with(Field::JobTitle, "Engineer")
+            .with(Field::Telephone, "+1 555 0100")
+    }
+
+    fn request(loaded: FieldValues, edited: FieldValues) -> SaveRequest {
+        SaveRequest {
+            user_id: "jane.doe".into(),
+            version: version_of(&loaded),
+            loaded,
+            edited,
+        }
+    }
+
+    #[test]
+    fn saves_only_the_changed_fields_by_canonical_id() {
+        let world = World::new(jane());
+        let edited = jane().with(Field::JobTitle, "Lead");
+        let outcome = save(&world.admin(), &request(jane(), edited)).expect("saved");
+        assert_eq!(outcome.saved, vec![Field::JobTitle]);
+        assert_eq!(outcome.profile.values.get(Field::JobTitle), "Lead");
+        assert_eq!(world.writes().len(), 1);
+        assert_eq!(world.writes()[0].len(), 1);
+    }
+
+    #[test]
+    fn unchanged_form_writes_nothing() {
+        let world = World::new(jane());
+        let outcome = save(&world.admin(), &request(jane(), jane())).expect("ok");
+        assert!(outcome.saved.is_empty());
+        assert!(world.writes().is_empty());
+    }
+
+    #[test]
+    fn conflict_writes_nothing_and_returns_both_values() {
+        let world = World::new(jane());
+        world.set(Field::JobTitle, "Manager");
+        let edited = jane().with(Field::JobTitle, "Lead");
+        let error = save(&world.admin(), &request(jane(), edited)).expect_err("conflict");
+        assert_eq!(error.kind, ErrorKind::Conflict);
+        assert_eq!(error.conflicts[0].theirs, "Manager");
+        assert_eq!(error.conflicts[0].yours, "Lead");
+        assert!(world.writes().is_empty());
+    }
+
+    #[test]
+    fn others_changes_to_untouched_fields_are_kept() {
+        let world = World::new(jane());
+        world.set(Field::Department, "Sales");
+        let edited = jane().with(Field::Telephone, "");
+        let outcome = save(&world.admin(), &request(jane(), edited)).expect("saved");
+        assert_eq!(outcome.kept_from_others, vec![Field::Department]);
+        assert_eq!(outcome.profile.values.get(Field::Department), "Sales");
+        assert_eq!(outcome.profile.values.get(Field::Telephone), "");
+    }
+
+    #[test]
+    fn invalid_values_are_refused_before_any_directory_call() {
+        let world = World::new(jane());
+        let edited = jane().with(Field::City, "x".repeat(257));
+        let error = save(&world.admin(), &request(jane(), edited)).expect_err("invalid");
+        assert_eq!(error.kind, ErrorKind::Invalid);
+        assert_eq!(error.field_errors[0].field, Field::City);
+        assert!(world.writes().is_empty());
+    }
+
+    #[test]
+    fn a_tampered_version_is_a_bad_request() {
+        let world = World::new(jane());
+        let mut req = request(jane(), jane());
+        req.version = "0000000000000000".into();
+        let error = save(&world.admin(), &req).expect_err("bad request");
+        assert_eq!(error.kind, ErrorKind::BadRequest);
+    }
+
+    #[test]
+    fn directory_failures_keep_the_request_id_and_hide_the_raw_message() {
+        let world = World::new(jane());
+        world
+            .directory
+            .fail_updates(DirectoryErrorKind::Unavailable);
+        let edited = jane().with(Field::JobTitle, "Lead");
+        let error = save(&world.admin(), &request(jane(), edited)).expect_err("failure");
+        assert_eq!(error.kind, ErrorKind::DirectoryUnavailable);
+        assert_eq!(error.reference.as_deref(), Some("req-1"));
+        assert!(!error.message.contains("raw SDK text"));
+    }
+
+    #[test]
+    fn unknown_user_is_not_found() {
+        let world = World::new(jane());
+        let error = run(world.admin().load_user("nobody")).expect_err("not found");
+        assert_eq!(error.kind, ErrorKind::NotFound);
+        assert_eq!(error.status(), 404);
+    }
+
+    #[test]
+    fn an_employee_saves_an_editable_field_of_their_own() {
+        let world = World::new(jane());
+        let shown = run(world.as_jane().load_user("jane.doe")).expect("own user");
+        // Role is hidden from employees: it never reaches the browser.
+        assert_eq!(shown.profile.values.get(Field::Role), "");
+        let loaded = shown.profile.values.clone();
+        let edited = loaded.clone().with(Field::Telephone, "+1 555 0199");
+        let outcome = save(&world.as_jane(), &request(loaded, edited)).expect("saved");
+        assert_eq!(outcome.saved, vec![Field::Telephone]);
+        assert_eq!(outcome.profile.values.get(Field::Role), "");
+        assert!(outcome.kept_from_others.is_empty());
+    }
+
+    #[test]
+    fn one_forbidden_field_refuses_the_whole_save() {
+        let world = World::new(jane());
+        let loaded = run(world.as_jane().load_user("jane.doe"))
+            .expect("own user")
+            .profile
+            .values;
+        let edited = loaded
+            .clone()
+            .with(Field::Telephone, "+1 555 0199")
+            .with(Field::JobTitle, "CEO");
+        let error = save(&world.as_jane(), &request(loaded, edited)).expect_err("forbidden");
+        assert_eq!(error.kind, ErrorKind::Forbidden);
+        assert_eq!(error.status(), 403);
+        assert_eq!(error.field_errors[0].field, Field::JobTitle);
+        assert!(error.message.contains("Job title"));
+        assert!(world.writes().is_empty());
+    }
+
+    #[test]
+    fn a_hidden_field_cannot_be_changed_even_when_forged() {
+        let world = World::new(jane());
+        let edited = jane().with(Field::Role, "REMOTE_USER");
+        let error = save(&world.as_jane(), &request(jane(), edited)).expect_err("refused");
+        assert_eq!(error.kind, ErrorKind::Forbidden);
+        assert_eq!(error.field_errors[0].field, Field::Role);
+        assert!(world.writes().is_empty());
+    }
+
+    #[test]
+    fn another_users_profile_is_not_found_for_an_employee() {
+        let world = World::new(jane());
+        let error =
+            run(world.as_other_employee().load_user("jane.doe")).expect_err("outside scope");
+        assert_eq!(error.kind, ErrorKind::NotFound);
+        let edited = jane().with(Field::Telephone, "+1 555 0000");
+        let error =
+            save(&world.as_other_employee(), &request(jane(), edited)).expect_err("outside scope");
+        assert_eq!(error.kind, ErrorKind::NotFound);
+        assert!(world.writes().is_empty());
+    }
+
+    #[test]
+    fn every_save_attempt_leaves_one_record_with_its_outcome() {
+        let saved = World::new(jane());
+        save(
+            &saved.admin(),
+            &request(jane(), jane().with(Field::JobTitle, "Lead")),
+        )
+        .expect("ok");
+        let record = saved.only_record();
+        assert_eq!(record.outcome, Some(Outcome::Saved));
+        assert_eq!(record.target_id.as_deref(), Some("u-000000000001"));
+        assert_eq!(
+            record.target_email.as_deref(),
+            Some("jane.doe@demo.example.com")
+        );
+        assert_eq!(
+            (record.account.as_str(), record.request_id.as_str()),
+            ("admin", "req-test")
+        );
+        assert_eq!(record.client.as_deref(), Some("192.0.2.1"));
+        assert_eq!(
+            record.changes,
+            vec![ChangedValue {
+                field: Field::JobTitle,
+                old: "Engineer".into(),
+                new: "Lead".into()
+            }]
+        );
+
+        let unchanged = World::new(jane());
+        save(&unchanged.admin(), &request(jane(), jane())).expect("ok");
+        assert_eq!(unchanged.only_record().outcome, Some(Outcome::Unchanged));
+
+        let conflict = World::new(jane());
+        conflict.set(Field::JobTitle, "Manager");
+        let _ = save(
+            &conflict.admin(),
+            &request(jane(), jane().with(Field::JobTitle, "Lead")),
+        );
+        assert_eq!(conflict.only_record().outcome, Some(Outcome::Conflict));
+
+        let invalid = World::new(jane());
+        let long = jane().with(Field::City, "x".repeat(257));
+        let _ = save(&invalid.admin(), &request(jane(), long));
+        assert_eq!(invalid.only_record().outcome, Some(Outcome::Invalid));
+
+        let refused = World::new(jane());
+        let _ = save(
+            &refused.as_jane(),
+            &request(jane(), jane().with(Field::Role, "REMOTE_USER")),
+        );
+        let record = refused.only_record();
+        assert_eq!(record.outcome, Some(Outcome::Refused));
+        assert!(record.detail.as_deref().is_some_and(|d| d.contains("Role")));
+
+        let failing = World::new(jane());
+        failing
+            .directory
+            .fail_updates(DirectoryErrorKind::Unavailable);
+        let _ = save(
+            &failing.admin(),
+            &request(jane(), jane().with(Field::City, "Oslo")),
+        );
+        let record = failing.only_record();
+        assert_eq!(record.outcome, Some(Outcome::DirectoryError));
+        assert_eq!(failing.audit.open_intents(), 0);
+    }
+
+    #[test]
+    fn no_audit_intent_means_no_write() {
+        let world = World::new(jane());
+        world.audit.fail_intents();
+        let error = save(
+            &world.admin(),
+            &request(jane(), jane().with(Field::City, "Oslo")),
+        )
+        .expect_err("refused");
+        assert_eq!(error.kind, ErrorKind::AuditUnavailable);
+        assert_eq!(error.status(), 503);
+        assert!(world.writes().is_empty());
+    }
+
+    #[test]
+    fn a_failing_audit_close_keeps_the_save_and_leaves_the_intent_open() {
+        let world = World::new(jane());
+        world.audit.fail_close();
+        let outcome = save(
+            &world.admin(),
+            &request(jane(), jane().with(Field::City, "Oslo")),
+        )
+        .expect("the directory took the change");
+        assert_eq!(outcome.saved, vec![Field::City]);
+        assert_eq!(world.writes().len(), 1);
+        assert!(world.audit.records().is_empty());
+        assert_eq!(world.audit.open_intents(), 1, "left for reconciliation");
+    }
+}

@@ -1,0 +1,45 @@
+//! Directory failures as the person sees them: one [`ErrorKind`] per class, the raw detail to
+//! the log only.
+
+use crate::ports::{DirectoryError, DirectoryErrorKind};
+use crate::wire::{ApiError, ErrorKind};
+
+/// Maps a directory failure to what the person sees, logging the raw detail.
+pub(super) fn directory_failure(operation: &str, user: &str, error: DirectoryError) -> ApiError {
+    log_failure(operation, user, &error);
+    let kind = match error.kind {
+        DirectoryErrorKind::UserNotFound => ErrorKind::NotFound,
+        DirectoryErrorKind::EntityState => ErrorKind::EntityState,
+        DirectoryErrorKind::InvalidParameter => ErrorKind::Rejected,
+        DirectoryErrorKind::OrganizationNotFound => ErrorKind::OrganizationNotFound,
+        DirectoryErrorKind::OrganizationState => ErrorKind::OrganizationState,
+        DirectoryErrorKind::UnsupportedOperation => ErrorKind::Unsupported,
+        DirectoryErrorKind::Unavailable => ErrorKind::DirectoryUnavailable,
+        DirectoryErrorKind::AuthenticationFailed => ErrorKind::DirectoryAuthentication,
+        DirectoryErrorKind::Throttled => ErrorKind::Throttled,
+        DirectoryErrorKind::Timeout => ErrorKind::Timeout,
+        DirectoryErrorKind::Unreachable => ErrorKind::Unreachable,
+        DirectoryErrorKind::Unexpected => ErrorKind::Internal,
+    };
+    ApiError {
+        reference: error.request_id,
+        ..ApiError::new(kind)
+    }
+}
+
+/// Logs a failed directory call: the raw detail and the directory's request id.
+pub(super) fn log_failure(operation: &str, user: &str, error: &DirectoryError) {
+    let request_id = error.request_id.as_deref().unwrap_or("-");
+    if error.kind == DirectoryErrorKind::UserNotFound {
+        tracing::info!(operation, user, request_id, detail = %error.detail, "user not found");
+    } else {
+        tracing::warn!(
+            operation,
+            user,
+            request_id,
+            kind = ?error.kind,
+            detail = %error.detail,
+            "directory call failed"
+        );
+    }
+}

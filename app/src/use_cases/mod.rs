@@ -1,0 +1,16 @@
+//! The use cases: what a signed-in person can do, each a method on the [`Caller`] of the
+//! request, whichever way the request arrived (server function, form post, export). Every read
+//! and every write is authorized here, on the server, against the policy.
+//!
+//! - [`caller`]: who is asking, what they may use, and what they may do with a given user;
+//! - [`editing`]: loading a user for the edit page and saving the edit form;
+//! - [`browsing`]: the directory page's search and the dashboard;
+//! - [`auditing`]: the audit log and a user's History.
+
+pub mod auditing;
+pub mod browsing;
+pub mod caller;
+pub mod editing;
+mod failures;
+
+pub use caller::Caller;

@@ -1,0 +1,15 @@
+//! What the browser and the server exchange: the one error the browser sees, the views the
+//! server functions answer with, the save request, and the forms' contracts (field names,
+//! what a refused post shows again). Below the use cases, so both they and the pages use it.
+
+pub mod edit_form;
+mod error;
+mod save;
+mod sign_in;
+mod views;
+
+pub use edit_form::{EditorState, Notice, RejectedSave, read_submission};
+pub use error::{ApiError, ErrorKind};
+pub use save::{SaveOutcome, SaveRequest};
+pub use sign_in::{LoginAttempt, LoginProblem};
+pub use views::{Dashboard, DirectoryRow, DirectoryView, History, RecentChange, UserView};

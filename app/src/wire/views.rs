@@ -1,0 +1,95 @@
+//! The views the server functions answer with, as far as the signed-in account may see.
+
+use crate::domain::{
+    AuditPage, DirectoryQuery, Readable, UserAccess, UserProfile, UserRole, UserState, UserSummary,
+};
+use serde::{Deserialize, Serialize};
+
+/// One user as the signed-in account may see it, with what it may do to each attribute.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    /// The user, hidden attributes removed.
+    pub profile: UserProfile,
+    /// Hidden / read / edit for every attribute, from the policy for (account, user).
+    pub access: UserAccess,
+}
+
+/// One page of the user directory, as the signed-in account may see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryView {
+    /// The search this page answers (its page clamped to the last page).
+    pub query: DirectoryQuery,
+    pub rows: Vec<DirectoryRow>,
+    /// Matches in all pages.
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    /// The columns the account may see.
+    pub columns: Readable,
+    /// When the index was last refreshed (Unix seconds).
+    pub refreshed_at: Option<i64>,
+    /// When the latest refresh failed, if it did: the list may be stale.
+    pub refresh_failed_at: Option<i64>,
+    /// The organization has more users than the index holds.
+    pub truncated: bool,
+}
+
+/// One user in the directory; a column the account may not see is `None`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryRow {
+    pub user_id: String,
+    pub name: Option<String>,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub state: Option<UserState>,
+    pub role: Option<UserRole>,
+}
+
+impl DirectoryRow {
+    /// The row for `user` with only the `readable` columns.
+    pub fn new(user: &UserSummary, readable: Readable) -> Self {
+        Self {
+            user_id: user.user_id.clone(),
+            name: readable.name.then(|| user.name.clone()),
+            display_name: readable.display_name.then(|| user.display_name.clone()),
+            email: user.email.clone().filter(|_| readable.email),
+            state: user.state.filter(|_| readable.state),
+            role: user.role.filter(|_| readable.role),
+        }
+    }
+}
+
+/// The dashboard's figures, within the signed-in account's scope.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// Users the account may see.
+    pub total: usize,
+    /// (API state name, users), for accounts that may see states.
+    pub by_state: Vec<(String, usize)>,
+    /// (API role name, users), for accounts that may see roles.
+    pub by_role: Vec<(String, usize)>,
+    /// Users most recently changed through the portal, newest first.
+    pub recent: Vec<RecentChange>,
+    pub refreshed_at: Option<i64>,
+}
+
+/// A user changed through the portal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentChange {
+    pub user_id: String,
+    /// How the dashboard names the user.
+    pub user: String,
+    pub at_ms: i64,
+    /// Who changed it.
+    pub account: String,
+}
+
+/// One page of a user's change history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    /// The user's id (the page may have been opened by name or email).
+    pub user_id: String,
+    /// How the page names the user.
+    pub title: String,
+    pub page: AuditPage,
+}

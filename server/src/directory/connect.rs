@@ -1,0 +1,123 @@
+//! Connecting to the configured directory: the embedded emulator, an endpoint, or AWS; and
+//! the check at start-up that it answers for the configured organization.
+
+use super::{ClientSettings, WorkMailDirectory};
+use crate::StartError;
+use crate::config::{DirectorySetting, PortalConfig};
+use app::ports::DirectoryErrorKind;
+use workmail_emulator::{EmulatorConfig, RunningEmulator, Seed};
+
+/// Starts the embedded emulator when configured, and says how the SDK client connects.
+pub async fn connect_settings(
+    config: &PortalConfig,
+) -> Result<(Option<RunningEmulator>, ClientSettings), StartError> {
+    let base = ClientSettings {
+        endpoint: None,
+        credentials: None,
+        region: None,
+        default_region: config.default_region.clone(),
+        timeout: config.directory_timeout,
+        attempts: config.directory_attempts,
+        http_client: None,
+    };
+    match &config.directory {
+        DirectorySetting::Embedded => {
+            let data_dir = config.data_dir.display().to_string();
+            crate::start::create_data_dir(config)?;
+            let emulator_config = EmulatorConfig {
+                db: Some(config.data_dir.join("workmail-emulator.sqlite3")),
+                seed: Some(Seed::Demo),
+                demo_users: config.demo_users,
+                ..EmulatorConfig::default()
+            };
+            let settings = ClientSettings {
+                endpoint: None,
+                credentials: Some((
+                    emulator_config.access_key_id.clone(),
+                    emulator_config.secret_access_key.clone(),
+                )),
+                region: Some(emulator_config.region.clone()),
+                ..base
+            };
+            let emulator = RunningEmulator::start(emulator_config)
+                .await
+                .map_err(|source| StartError::Emulator { data_dir, source })?;
+            tracing::info!(url = emulator.url(), "embedded WorkMail emulator started");
+            // The portal's own requests skip the loopback socket; the listener stays for the
+            // AWS CLI and other tools.
+            let settings = ClientSettings {
+                endpoint: Some(emulator.url().to_owned()),
+                http_client: Some(super::in_process::http_client(emulator.service())),
+                ..settings
+            };
+            Ok((Some(emulator), settings))
+        }
+        DirectorySetting::Endpoint(url) => Ok((
+            None,
+            ClientSettings {
+                endpoint: Some(url.clone()),
+                credentials: config.endpoint_credentials.clone(),
+                ..base
+            },
+        )),
+        DirectorySetting::Aws => Ok((None, base)),
+    }
+}
+
+/// Reads the organization once, so that a wrong or unreachable directory stops start-up with
+/// a message naming the setting instead of failing every page later.
+pub async fn check_directory(
+    config: &PortalConfig,
+    directory: &WorkMailDirectory,
+) -> Result<(), StartError> {
+    let target = match &config.directory {
+        DirectorySetting::Embedded => "the embedded WorkMail emulator".to_owned(),
+        DirectorySetting::Endpoint(url) => {
+            format!("the WorkMail API at {url} (PORTAL_WORKMAIL_ENDPOINT)")
+        }
+        DirectorySetting::Aws => "Amazon WorkMail (PORTAL_DIRECTORY=aws)".to_owned(),
+    };
+    let org = &config.organization_id;
+    match directory.describe_organization().await {
+        Ok(summary) => {
+            let state = summary.state.as_deref().unwrap_or("unknown");
+            if !state.eq_ignore_ascii_case("active") {
+                tracing::warn!(organization = %org, state, "the WorkMail organization is not active");
+            }
+            tracing::info!(
+                organization = %org,
+                alias = summary.alias.as_deref().unwrap_or("-"),
+                domain = summary.default_mail_domain.as_deref().unwrap_or("-"),
+                state,
+                "directory ready: {target}"
+            );
+            Ok(())
+        }
+        Err(error) => {
+            let reason = match error.kind {
+                DirectoryErrorKind::OrganizationNotFound | DirectoryErrorKind::InvalidParameter => {
+                    format!("PORTAL_ORGANIZATION_ID: organization {org} was not found in {target}")
+                }
+                DirectoryErrorKind::AuthenticationFailed => format!(
+                    "AWS credentials: {target} refused the portal's credentials \
+                     (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE)"
+                ),
+                DirectoryErrorKind::Unreachable | DirectoryErrorKind::Timeout => {
+                    match &config.directory {
+                        DirectorySetting::Aws => format!(
+                            "AWS_REGION: cannot reach {target}; check the region and the network"
+                        ),
+                        _ => format!("PORTAL_WORKMAIL_ENDPOINT: cannot reach {target}"),
+                    }
+                }
+                _ => format!(
+                    "PORTAL_DIRECTORY: {target} did not answer DescribeOrganization for {org}"
+                ),
+            };
+            Err(StartError::Directory(format!(
+                "{reason}\n  detail: {}",
+                error.detail
+            )))
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! The axum application: every route of the portal and the layers around them.
+
+use crate::state::AppState;
+use crate::{api_status, audit, auth, form_post, origin_check, request_origin, static_files};
+use app::routes::{AUDIT_CSV_PATH, AUDIT_JSON_PATH, LOGIN_PATH, LOGOUT_PATH, ME_PATH, USER_ROUTE};
+use axum::Router;
+use axum::routing::{get, post};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+
+/// The axum application: server functions, pages, the no-JavaScript form posts, sign-in and
+/// sign-out, static files; every request but sign-in and static files needs a session, and
+/// every write needs this portal's Origin.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let options = state.leptos_options.clone();
+    let context_state = state.clone();
+    let context = move || context_state.provide();
+    Router::new()
+        .route(USER_ROUTE, post(form_post::save_user_form))
+        .route(ME_PATH, post(form_post::save_me_form))
+        .route(LOGIN_PATH, post(auth::sign_in))
+        .route(LOGOUT_PATH, post(auth::sign_out))
+        .route(AUDIT_CSV_PATH, get(audit::export::csv))
+        .route(AUDIT_JSON_PATH, get(audit::export::json))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = options.clone();
+            move || app::shell(options.clone())
+        })
+        .nest_service(
+            &format!("/{}", options.site_pkg_dir.trim_matches('/')),
+            static_files::pkg_service(&options),
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, app::shell))
+        .layer(axum::middleware::map_response(api_status::api_error_status))
+        .layer(axum::middleware::from_fn_with_state(
+            state.auth.clone(),
+            auth::authenticate,
+        ))
+        .layer(state.sessions.clone())
+        // A forged write is refused before any session is read or written.
+        .layer(axum::middleware::from_fn_with_state(
+            state.own_origin.clone(),
+            origin_check::same_origin_writes,
+        ))
+        // Outermost: every answer carries a request id.
+        .layer(axum::middleware::from_fn(request_origin::assign))
+        .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The app's routes are written with Leptos' `path!`, which takes only literals: they must
+    /// be the paths `app::routes` names.
+    #[test]
+    fn the_apps_pages_are_the_routes_module_lists() {
+        let mut pages: Vec<String> = leptos_axum::generate_route_list(app::App)
+            .iter()
+            .map(|route| route.path().to_owned())
+            .collect();
+        pages.sort();
+        pages.dedup();
+        let mut listed: Vec<String> = app::routes::PAGES
+            .iter()
+            .map(|p| p.replace(":id", "{id}"))
+            .collect();
+        listed.sort();
+        assert_eq!(pages, listed);
+    }
+}

@@ -1,0 +1,248 @@
+//! Start-up: the stores, the directory, the background tasks, then the listener.
+
+use crate::audit::{self, SqlAuditLog, ValueModes};
+use crate::auth::password::PasswordCheck;
+use crate::auth::rate_limit::{RateLimits, SignInLimiter};
+use crate::auth::session::SessionBackend;
+use crate::auth::{self, AuthState};
+use crate::background::{refresh_index, spawn_index_refresh};
+use crate::config::{DirectorySetting, PortalConfig};
+use crate::directory::connect::{check_directory, connect_settings};
+use crate::directory::{self, WorkMailDirectory};
+use crate::origin_check::OwnOrigin;
+use crate::state::AppState;
+use crate::store::{self, AccountStore};
+use crate::{StartError, policy_file};
+use app::directory_index::DirectoryIndex;
+use app::domain::Policy;
+use app::ports::Directory;
+use app::session::Services;
+use axum::serve::ListenerExt;
+use leptos::prelude::*;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use workmail_emulator::RunningEmulator;
+
+/// The field policy: `PORTAL_POLICY` when set, else the built-in defaults.
+pub fn load_policy(config: &PortalConfig) -> Result<Policy, StartError> {
+    match &config.policy_file {
+        Some(path) => policy_file::load(path).map_err(StartError::Policy),
+        None => Ok(Policy::defaults()),
+    }
+}
+
+/// A running portal; stop it with [`RunningPortal::shutdown`].
+pub struct RunningPortal {
+    addr: SocketAddr,
+    url: String,
+    emulator: Option<RunningEmulator>,
+    accounts: AccountStore,
+    database: store::Database,
+    audit: SqlAuditLog,
+    directory: Arc<dyn Directory>,
+    index: Arc<DirectoryIndex>,
+    uses_departments: bool,
+    /// Session clean-up, audit reconciliation and retention.
+    background: Vec<tokio::task::JoinHandle<()>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningPortal {
+    /// The address the portal listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The portal's base URL, e.g. `http://127.0.0.1:3000`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The embedded emulator, when the portal runs on it.
+    pub fn emulator(&self) -> Option<&RunningEmulator> {
+        self.emulator.as_ref()
+    }
+
+    /// The portal's accounts.
+    pub fn accounts(&self) -> &AccountStore {
+        &self.accounts
+    }
+
+    /// The directory the portal's pages and server functions read and write.
+    pub fn directory(&self) -> &Arc<dyn Directory> {
+        &self.directory
+    }
+
+    /// The portal database.
+    pub fn database(&self) -> &store::Database {
+        &self.database
+    }
+
+    /// Reconciles audit intents older than `min_age` now (this also runs at start-up and every
+    /// minute for intents older than [`audit::reconcile::min_intent_age`]); returns how many
+    /// became records.
+    pub async fn reconcile_audit(&self, min_age: Duration) -> Result<usize, String> {
+        self.audit
+            .reconcile(&*self.directory, min_age)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Refreshes the directory index now (it also refreshes every
+    /// `PORTAL_DIRECTORY_REFRESH_SECONDS`); returns how many users it holds.
+    pub async fn refresh_directory_index(&self) -> Result<usize, String> {
+        refresh_index(&self.index, &*self.directory, self.uses_departments)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Runs until the server stops (the binary waits on this).
+    pub async fn wait(&mut self) {
+        let _ = (&mut self.task).await;
+    }
+
+    /// Stops accepting requests, finishes those in flight, then stops the embedded emulator.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+        for task in self.background.drain(..) {
+            task.abort();
+        }
+        self.database.pool.close().await;
+        if let Some(emulator) = self.emulator.take() {
+            emulator.shutdown().await;
+        }
+    }
+}
+
+/// Starts the directory, checks it, and serves the portal on `leptos_options.site_addr`.
+pub async fn start(
+    config: PortalConfig,
+    leptos_options: LeptosOptions,
+) -> Result<RunningPortal, StartError> {
+    let policy = load_policy(&config)?;
+    if config.database_url.is_none() {
+        create_data_dir(&config)?;
+    }
+    let database = store::open(&config)
+        .await
+        .map_err(|e| StartError::Database(e.to_string()))?;
+    let accounts = AccountStore::new(&database);
+    let sessions = SessionBackend::open(&config, &database)
+        .await
+        .map_err(|e| StartError::Database(format!("cannot create the sessions table: {e}")))?;
+    let modes = ValueModes::new(&config.audit_hashed_fields, &config.audit_redacted_fields);
+    let audit_log = SqlAuditLog::open(database.pool.clone(), modes)
+        .await
+        .map_err(|e| StartError::Database(format!("cannot open the audit log: {e}")))?;
+    let mut background: Vec<_> = sessions
+        .spawn_cleanup(Duration::from_secs(600))
+        .into_iter()
+        .collect();
+
+    let (emulator, settings) = connect_settings(&config).await?;
+    if config.directory == DirectorySetting::Embedded {
+        // Demo accounts belong to the demo directory only, never to a real organization.
+        auth::ensure_demo_accounts(&accounts, &config.demo_password)
+            .await
+            .map_err(StartError::DemoAccounts)?;
+    }
+    let client = directory::build_client(&settings).await;
+    let directory = WorkMailDirectory::new(client, config.organization_id.clone());
+    check_directory(&config, &directory).await?;
+
+    let directory: Arc<dyn Directory> = Arc::new(directory);
+    background.push(audit::reconcile::spawn(
+        audit_log.clone(),
+        directory.clone(),
+        Duration::from_secs(60),
+        audit::reconcile::min_intent_age(config.directory_timeout),
+    ));
+    if let Some(keep) = config.audit_retention {
+        background.push(audit::retention::spawn(audit_log.clone(), keep));
+    }
+    let index = Arc::new(DirectoryIndex::new(config.directory_index_limit));
+    let departments = policy.uses_departments();
+    // The first read is awaited so the directory page works from the first request; if it
+    // fails, the refresh task keeps trying.
+    let _ = refresh_index(&index, &*directory, departments).await;
+    background.push(spawn_index_refresh(
+        index.clone(),
+        directory.clone(),
+        departments,
+        config.directory_refresh,
+    ));
+
+    let passwords = PasswordCheck::new().map_err(StartError::DemoAccounts)?;
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        services: Services {
+            directory: directory.clone(),
+            policy: Arc::new(policy),
+            audit: Arc::new(audit_log.clone()),
+            index: index.clone(),
+        },
+        auth: AuthState {
+            accounts: accounts.clone(),
+            passwords,
+            limiter: Arc::new(SignInLimiter::new(RateLimits::default())),
+            session_lifetime: config.session_lifetime,
+            session_idle_timeout: config.session_idle_timeout,
+        },
+        sessions: auth::session::layer(&config, sessions),
+        own_origin: OwnOrigin(config.public_url.as_deref().map(Arc::from)),
+    };
+    let app = crate::router::router(state);
+
+    let addr = leptos_options.site_addr;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Listen { addr, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| StartError::Listen { addr, source })?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        // Small responses (a static file's body after its headers) would otherwise wait for
+        // the peer's delayed ACK under Nagle's algorithm: ~40 ms a request on keep-alive.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await;
+        if let Err(error) = served {
+            tracing::error!(%error, "the portal's server stopped");
+        }
+    });
+    Ok(RunningPortal {
+        addr,
+        url: format!("http://{addr}"),
+        emulator,
+        accounts,
+        database,
+        audit: audit_log,
+        directory,
+        index,
+        uses_departments: departments,
+        background,
+        stop: Some(stop),
+        task,
+    })
+}
+
+pub(crate) fn create_data_dir(config: &PortalConfig) -> Result<(), StartError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })
+}

@@ -1,0 +1,27 @@
+//! What every request handler can reach.
+
+use crate::auth::AuthState;
+use crate::auth::session::SessionBackend;
+use crate::origin_check::OwnOrigin;
+use app::session::Services;
+use axum::extract::FromRef;
+use leptos::prelude::*;
+use tower_sessions::SessionManagerLayer;
+
+/// The state of the axum application. Handlers that act for the signed-in account take the
+/// [`Caller`](app::use_cases::Caller) extractor, which reads [`Services`] from here.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub services: Services,
+    pub auth: AuthState,
+    pub sessions: SessionManagerLayer<SessionBackend>,
+    pub own_origin: OwnOrigin,
+}
+
+impl AppState {
+    /// Provides the services to the Leptos context of a request (pages and server functions).
+    pub fn provide(&self) {
+        provide_context(self.services.clone());
+    }
+}
