@@ -3,6 +3,9 @@
 //! `cargo bench -p workmail-emulator --bench throughput` (set `BENCH_SECONDS`, default 5 per
 //! operation, and `BENCH_DB=memory` to skip the SQLite file). 32 concurrent clients, 10,000 users.
 
+// A benchmark that cannot set itself up stops with the reason, as a test does.
+#![allow(clippy::expect_used, clippy::panic, reason = "benchmark set-up")]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,6 +16,13 @@ use workmail_emulator::{DEMO_ORGANIZATION_ID as ORG, EmulatorConfig, RunningEmul
 const CLIENTS: usize = 32;
 const USERS: usize = 10_000;
 
+/// Why the benchmark stopped: it reports a failed call instead of measuring around it.
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+fn failed(operation: &str, error: impl std::fmt::Debug) -> Failure {
+    format!("{operation} failed: {error:?}").into()
+}
+
 #[derive(Clone, Copy)]
 enum Op {
     Describe,
@@ -20,20 +30,19 @@ enum Op {
     List,
 }
 
-fn main() {
+fn main() -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(run());
+        .build()?;
+    runtime.block_on(run())
 }
 
-async fn run() {
+async fn run() -> Result<(), Failure> {
     let seconds: u64 = std::env::var("BENCH_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = tempfile::tempdir()?;
     let in_memory = std::env::var("BENCH_DB").is_ok_and(|v| v == "memory");
     let seeding = Instant::now();
     let emulator = RunningEmulator::start(EmulatorConfig {
@@ -42,8 +51,7 @@ async fn run() {
         demo_users: USERS,
         ..EmulatorConfig::default()
     })
-    .await
-    .expect("emulator");
+    .await?;
     println!(
         "seeded {USERS} users into {} in {:.2?}; {CLIENTS} concurrent clients, {seconds} s per operation",
         if in_memory { "memory" } else { "a SQLite file" },
@@ -56,7 +64,7 @@ async fn run() {
         .credentials_provider(Credentials::new("test", "test", None, None, "bench"))
         .build();
     let client = Client::from_conf(config);
-    let names: Arc<Vec<String>> = Arc::new(user_names(&client).await);
+    let names: Arc<Vec<String>> = Arc::new(user_names(&client).await?);
     println!(
         "{:<13} {:>10} {:>10} {:>10}",
         "operation", "req/s", "p50 ms", "p99 ms"
@@ -67,7 +75,7 @@ async fn run() {
         ("ListUsers", Op::List),
     ] {
         let (count, mut latencies, elapsed) =
-            measure(&client, &names, op, Duration::from_secs(seconds)).await;
+            measure(&client, &names, op, Duration::from_secs(seconds)).await?;
         latencies.sort_unstable();
         let pct = |p: f64| {
             latencies
@@ -82,9 +90,10 @@ async fn run() {
         );
     }
     emulator.shutdown().await;
+    Ok(())
 }
 
-async fn user_names(client: &Client) -> Vec<String> {
+async fn user_names(client: &Client) -> Result<Vec<String>, Failure> {
     let mut names = Vec::new();
     let mut token = None;
     loop {
@@ -94,7 +103,7 @@ async fn user_names(client: &Client) -> Vec<String> {
             .set_next_token(token)
             .send()
             .await
-            .expect("ListUsers");
+            .map_err(|error| failed("ListUsers", error))?;
         names.extend(
             page.users()
                 .iter()
@@ -103,7 +112,7 @@ async fn user_names(client: &Client) -> Vec<String> {
         );
         token = page.next_token().map(str::to_owned);
         if token.is_none() {
-            return names;
+            return Ok(names);
         }
     }
 }
@@ -113,7 +122,7 @@ async fn measure(
     names: &Arc<Vec<String>>,
     op: Op,
     duration: Duration,
-) -> (usize, Vec<Duration>, Duration) {
+) -> Result<(usize, Vec<Duration>, Duration), Failure> {
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::new();
@@ -128,46 +137,40 @@ async fn measure(
                 let name = &names[n % names.len()];
                 let began = Instant::now();
                 match op {
-                    Op::Describe => {
-                        client
-                            .describe_user()
-                            .organization_id(ORG)
-                            .user_id(name)
-                            .send()
-                            .await
-                            .map(|_| ())
-                            .expect("DescribeUser");
-                    }
-                    Op::Update => {
-                        client
-                            .update_user()
-                            .organization_id(ORG)
-                            .user_id(name)
-                            .telephone(format!("+1 555 {n:07}"))
-                            .send()
-                            .await
-                            .map(|_| ())
-                            .expect("UpdateUser");
-                    }
-                    Op::List => {
-                        client
-                            .list_users()
-                            .organization_id(ORG)
-                            .max_results(100)
-                            .send()
-                            .await
-                            .map(|_| ())
-                            .expect("ListUsers");
-                    }
+                    Op::Describe => client
+                        .describe_user()
+                        .organization_id(ORG)
+                        .user_id(name)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|error| failed("DescribeUser", error))?,
+                    Op::Update => client
+                        .update_user()
+                        .organization_id(ORG)
+                        .user_id(name)
+                        .telephone(format!("+1 555 {n:07}"))
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|error| failed("UpdateUser", error))?,
+                    Op::List => client
+                        .list_users()
+                        .organization_id(ORG)
+                        .max_results(100)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|error| failed("ListUsers", error))?,
                 }
                 latencies.push(began.elapsed());
             }
-            latencies
+            Ok::<_, Failure>(latencies)
         }));
     }
     let mut all = Vec::new();
     for task in tasks {
-        all.extend(task.await.expect("worker"));
+        all.extend(task.await??);
     }
-    (all.len(), all, started.elapsed())
+    Ok((all.len(), all, started.elapsed()))
 }

@@ -1,6 +1,6 @@
 //! The directory's records as stored and as put on the wire.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserRole {
@@ -62,23 +62,77 @@ impl EntityState {
     }
 }
 
-/// The 13 free-text profile attributes, in the order DescribeUser documents them, with the
-/// column each is stored in.
-pub const TEXT_ATTRIBUTES: [(&str, &str); 13] = [
-    ("DisplayName", "display_name"),
-    ("FirstName", "first_name"),
-    ("LastName", "last_name"),
-    ("Initials", "initials"),
-    ("Telephone", "telephone"),
-    ("Street", "street"),
-    ("JobTitle", "job_title"),
-    ("City", "city"),
-    ("Company", "company"),
-    ("ZipCode", "zip_code"),
-    ("Department", "department"),
-    ("Country", "country"),
-    ("Office", "office"),
-];
+/// One free-text profile attribute of a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextAttribute {
+    /// Its member name in the API, and in seed files.
+    pub member: &'static str,
+    /// The column of `users` it is stored in.
+    pub column: &'static str,
+}
+
+/// Declares [`TextAttributes`] from one list of `field => "Member"` lines, so that adding an
+/// attribute is one line here; a field's name is also the name of its column.
+macro_rules! text_attributes {
+    ($($field:ident => $member:literal,)+) => {
+        /// The free-text profile attributes of a user, in the order DescribeUser documents them.
+        /// `None` is an attribute that is not set (as stored) or not given (in an input, which
+        /// embeds this with `#[serde(flatten)]`).
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+        pub struct TextAttributes {
+            $(
+                #[serde(rename = $member)]
+                pub $field: Option<String>,
+            )+
+        }
+
+        impl TextAttributes {
+            /// Every attribute, in order.
+            pub const ALL: [TextAttribute; [$($member),+].len()] = [$(
+                TextAttribute { member: $member, column: stringify!($field) },
+            )+];
+
+            /// Each attribute with its value, in [`TextAttributes::ALL`] order.
+            pub fn values(&self) -> [(TextAttribute, Option<&str>); Self::ALL.len()] {
+                [$(
+                    (
+                        TextAttribute { member: $member, column: stringify!($field) },
+                        self.$field.as_deref(),
+                    ),
+                )+]
+            }
+
+            /// Builds the attributes from `value`, called once per attribute in
+            /// [`TextAttributes::ALL`] order.
+            pub fn try_from_fn<E>(
+                mut value: impl FnMut(TextAttribute) -> Result<Option<String>, E>,
+            ) -> Result<Self, E> {
+                // The fields of a struct expression are evaluated in the order written.
+                Ok(Self {
+                    $(
+                        $field: value(TextAttribute { member: $member, column: stringify!($field) })?,
+                    )+
+                })
+            }
+        }
+    };
+}
+
+text_attributes! {
+    display_name => "DisplayName",
+    first_name => "FirstName",
+    last_name => "LastName",
+    initials => "Initials",
+    telephone => "Telephone",
+    street => "Street",
+    job_title => "JobTitle",
+    city => "City",
+    company => "Company",
+    zip_code => "ZipCode",
+    department => "Department",
+    country => "Country",
+    office => "Office",
+}
 
 /// A user as stored. Cleared attributes are `None`.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,8 +143,7 @@ pub struct User {
     pub email: Option<String>,
     pub state: EntityState,
     pub role: UserRole,
-    /// Values of [`TEXT_ATTRIBUTES`], same order.
-    pub attributes: [Option<String>; 13],
+    pub attributes: TextAttributes,
     pub hidden_from_gal: bool,
     pub enabled_date: Option<i64>,
     pub disabled_date: Option<i64>,
@@ -111,9 +164,9 @@ impl User {
         }
         body.insert("State".into(), self.state.as_str().into());
         body.insert("UserRole".into(), self.role.as_str().into());
-        for ((member, _), value) in TEXT_ATTRIBUTES.iter().zip(&self.attributes) {
+        for (attribute, value) in self.attributes.values() {
             if let Some(value) = value {
-                body.insert((*member).into(), value.clone().into());
+                body.insert(attribute.member.into(), value.into());
             }
         }
         body.insert(
@@ -214,5 +267,41 @@ impl Organization {
             "arn:aws:workmail:{region}:000000000000:organization/{}",
             self.id
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_attribute_members_are_their_columns_in_pascal_case() {
+        for attribute in TextAttributes::ALL {
+            let pascal: String = attribute
+                .column
+                .split('_')
+                .map(|word| word[..1].to_ascii_uppercase() + &word[1..])
+                .collect();
+            assert_eq!(attribute.member, pascal);
+        }
+    }
+
+    #[test]
+    fn text_attributes_are_read_and_listed_in_one_order() {
+        let attributes =
+            TextAttributes::try_from_fn(|attribute| Ok::<_, ()>(Some(attribute.column.to_owned())))
+                .expect("built");
+        assert_eq!(
+            attributes.values().map(|(attribute, _)| attribute),
+            TextAttributes::ALL
+        );
+        for (attribute, value) in attributes.values() {
+            assert_eq!(value, Some(attribute.column));
+        }
+        let given: TextAttributes =
+            serde_json::from_str(r#"{"ZipCode": "98109", "Office": ""}"#).expect("parsed");
+        assert_eq!(given.zip_code.as_deref(), Some("98109"));
+        assert_eq!(given.office.as_deref(), Some(""));
+        assert_eq!(given.city, None);
     }
 }

@@ -1,13 +1,16 @@
 //! Seed data: the demo organization, or organizations and users from a JSON file.
+//!
+//! (Over 500 lines: most of it is the demo organization's fixed names, departments and offices.)
 
 use std::path::Path;
 
+use rusqlite::types::ToSql;
 use rusqlite::{Connection, params};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::api_error::ApiError;
-use crate::model::{EntityState, TEXT_ATTRIBUTES, UserRole};
+use crate::model::{EntityState, TextAttributes, UserRole};
 use crate::operations::{NewOrganization, insert_mail_domain, insert_organization};
 use crate::store::{self, Store};
 use crate::validation as check;
@@ -55,44 +58,12 @@ pub struct SeedUser {
     pub email: Option<String>,
     pub state: Option<String>,
     pub user_role: Option<String>,
-    pub display_name: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub initials: Option<String>,
-    pub telephone: Option<String>,
-    pub street: Option<String>,
-    pub job_title: Option<String>,
-    pub city: Option<String>,
-    pub company: Option<String>,
-    pub zip_code: Option<String>,
-    pub department: Option<String>,
-    pub country: Option<String>,
-    pub office: Option<String>,
+    #[serde(flatten)]
+    pub attributes: TextAttributes,
     #[serde(default)]
     pub hidden_from_global_address_list: bool,
     pub identity_provider_user_id: Option<String>,
     pub identity_provider_identity_store_id: Option<String>,
-}
-
-impl SeedUser {
-    fn attributes(&self) -> [Option<&str>; 13] {
-        [
-            &self.display_name,
-            &self.first_name,
-            &self.last_name,
-            &self.initials,
-            &self.telephone,
-            &self.street,
-            &self.job_title,
-            &self.city,
-            &self.company,
-            &self.zip_code,
-            &self.department,
-            &self.country,
-            &self.office,
-        ]
-        .map(|value| value.as_deref().filter(|value| !value.is_empty()))
-    }
 }
 
 /// Why seeding failed.
@@ -167,9 +138,9 @@ fn validate(organization: &SeedOrganization) -> Result<(), ApiError> {
         if let Some(role) = &user.user_role {
             check::user_role("UserRole", role).map_err(in_user)?;
         }
-        for ((member, _), value) in TEXT_ATTRIBUTES.iter().zip(user.attributes()) {
+        for (attribute, value) in user.attributes.values() {
             if let Some(value) = value {
-                check::attribute(member, value).map_err(in_user)?;
+                check::attribute(attribute.member, value).map_err(in_user)?;
             }
         }
         if let Some(id) = &user.identity_provider_user_id {
@@ -223,10 +194,15 @@ fn insert_seed_organization(
     {
         insert_mail_domain(connection, &id, domain, "VERIFIED")?;
     }
+    // The values of each user below follow this order: the columns of a user row, but the
+    // organization's id instead of `seq`, which SQLite assigns.
+    let columns: Vec<&str> = std::iter::once("organization_id")
+        .chain(store::user_columns().filter(|column| *column != "seq"))
+        .collect();
     let mut insert = connection.prepare_cached(&format!(
-        "INSERT INTO users (organization_id, {}) VALUES (?1, {})",
-        &store::USER_COLUMNS["seq, ".len()..],
-        (2..=26)
+        "INSERT INTO users ({}) VALUES ({})",
+        columns.join(", "),
+        (1..=columns.len())
             .map(|n| format!("?{n}"))
             .collect::<Vec<_>>()
             .join(", ")
@@ -251,39 +227,29 @@ fn insert_seed_organization(
         let enabled = user.email.is_some().then_some(created);
         let disabled =
             (state != EntityState::Enabled && enabled.is_some()).then_some(created + 86_400);
-        let attributes = user.attributes();
+        // An empty attribute is stored as not set.
+        let attributes = user
+            .attributes
+            .values()
+            .map(|(_, value)| value.filter(|value| !value.is_empty()));
         let user_id = user
             .user_id
             .clone()
             .unwrap_or_else(|| deterministic_user_id(&id, &user.name));
-        let inserted = insert.execute(params![
-            id,
-            user_id,
-            user.name,
-            user.email,
-            state.as_str(),
-            role.as_str(),
-            attributes[0],
-            attributes[1],
-            attributes[2],
-            attributes[3],
-            attributes[4],
-            attributes[5],
-            attributes[6],
-            attributes[7],
-            attributes[8],
-            attributes[9],
-            attributes[10],
-            attributes[11],
-            attributes[12],
-            user.hidden_from_global_address_list,
-            enabled,
-            disabled,
-            enabled,
-            disabled,
-            user.identity_provider_user_id,
-            user.identity_provider_identity_store_id,
+        let (state, role) = (state.as_str(), role.as_str());
+        let mut values: Vec<&dyn ToSql> =
+            vec![&id, &user_id, &user.name, &user.email, &state, &role];
+        values.extend(attributes.iter().map(|value| value as &dyn ToSql));
+        values.extend([
+            &user.hidden_from_global_address_list as &dyn ToSql,
+            &enabled,
+            &disabled,
+            &enabled,
+            &disabled,
+            &user.identity_provider_user_id,
+            &user.identity_provider_identity_store_id,
         ]);
+        let inserted = insert.execute(values.as_slice());
         if let Err(error) = inserted {
             return Err(ApiError::invalid(format!(
                 "user {} cannot be added ({error}); names and addresses must be unique",
@@ -414,19 +380,21 @@ pub fn demo_organization(count: usize) -> SeedOrganization {
             email: Some(format!("jane.doe@{DEMO_MAIL_DOMAIN}")),
             state: Some("ENABLED".into()),
             user_role: Some("USER".into()),
-            display_name: Some("Jane Doe".into()),
-            first_name: Some("Jane".into()),
-            last_name: Some("Doe".into()),
-            initials: Some("JD".into()),
-            telephone: Some("+1 206 555 0100".into()),
-            street: Some("410 Terry Ave N".into()),
-            job_title: Some("Software Engineer".into()),
-            city: Some("Seattle".into()),
-            company: Some("Demo Corp".into()),
-            zip_code: Some("98109".into()),
-            department: Some("Engineering".into()),
-            country: Some("United States".into()),
-            office: Some("SEA-1".into()),
+            attributes: TextAttributes {
+                display_name: Some("Jane Doe".into()),
+                first_name: Some("Jane".into()),
+                last_name: Some("Doe".into()),
+                initials: Some("JD".into()),
+                telephone: Some("+1 206 555 0100".into()),
+                street: Some("410 Terry Ave N".into()),
+                job_title: Some("Software Engineer".into()),
+                city: Some("Seattle".into()),
+                company: Some("Demo Corp".into()),
+                zip_code: Some("98109".into()),
+                department: Some("Engineering".into()),
+                country: Some("United States".into()),
+                office: Some("SEA-1".into()),
+            },
             ..SeedUser::default()
         },
         SeedUser {
@@ -434,12 +402,15 @@ pub fn demo_organization(count: usize) -> SeedOrganization {
             email: Some(format!("sam.contractor@{DEMO_MAIL_DOMAIN}")),
             state: Some("ENABLED".into()),
             user_role: Some("REMOTE_USER".into()),
-            display_name: Some("Sam Contractor".into()),
-            first_name: Some("Sam".into()),
-            last_name: Some("Contractor".into()),
-            company: Some("Partner Consulting".into()),
-            job_title: Some("External Consultant".into()),
-            department: Some("Engineering".into()),
+            attributes: TextAttributes {
+                display_name: Some("Sam Contractor".into()),
+                first_name: Some("Sam".into()),
+                last_name: Some("Contractor".into()),
+                company: Some("Partner Consulting".into()),
+                job_title: Some("External Consultant".into()),
+                department: Some("Engineering".into()),
+                ..TextAttributes::default()
+            },
             ..SeedUser::default()
         },
         SeedUser {
@@ -447,7 +418,10 @@ pub fn demo_organization(count: usize) -> SeedOrganization {
             email: Some(format!("mail.journal@{DEMO_MAIL_DOMAIN}")),
             state: Some("ENABLED".into()),
             user_role: Some("SYSTEM_USER".into()),
-            display_name: Some("Journaling System User".into()),
+            attributes: TextAttributes {
+                display_name: Some("Journaling System User".into()),
+                ..TextAttributes::default()
+            },
             hidden_from_global_address_list: true,
             ..SeedUser::default()
         },
@@ -456,8 +430,11 @@ pub fn demo_organization(count: usize) -> SeedOrganization {
             email: Some(format!("room.everest@{DEMO_MAIL_DOMAIN}")),
             state: Some("ENABLED".into()),
             user_role: Some("RESOURCE".into()),
-            display_name: Some("Meeting Room Everest".into()),
-            office: Some("SEA-1".into()),
+            attributes: TextAttributes {
+                display_name: Some("Meeting Room Everest".into()),
+                office: Some("SEA-1".into()),
+                ..TextAttributes::default()
+            },
             ..SeedUser::default()
         },
         SeedUser {
@@ -465,9 +442,12 @@ pub fn demo_organization(count: usize) -> SeedOrganization {
             email: Some(format!("former.employee@{DEMO_MAIL_DOMAIN}")),
             state: Some("DELETED".into()),
             user_role: Some("USER".into()),
-            display_name: Some("Former Employee".into()),
-            first_name: Some("Former".into()),
-            last_name: Some("Employee".into()),
+            attributes: TextAttributes {
+                display_name: Some("Former Employee".into()),
+                first_name: Some("Former".into()),
+                last_name: Some("Employee".into()),
+                ..TextAttributes::default()
+            },
             ..SeedUser::default()
         },
     ];
@@ -503,19 +483,21 @@ pub fn demo_organization(count: usize) -> SeedOrganization {
             email,
             state: Some(state.into()),
             user_role: Some("USER".into()),
-            display_name: Some(format!("{first} {last}")),
-            first_name: Some(first.into()),
-            last_name: Some(last.into()),
-            initials: Some(format!("{}{}", &first[..1], &last[..1])),
-            telephone: Some(format!("{phone} {:04}", 1000 + index % 9000)),
-            street: Some(street.into()),
-            job_title: Some(titles[(index / DEPARTMENTS.len()) % titles.len()].into()),
-            city: Some(city.into()),
-            company: Some("Demo Corp".into()),
-            zip_code: Some(zip.into()),
-            department: Some(department.into()),
-            country: Some(country.into()),
-            office: Some(office.into()),
+            attributes: TextAttributes {
+                display_name: Some(format!("{first} {last}")),
+                first_name: Some(first.into()),
+                last_name: Some(last.into()),
+                initials: Some(format!("{}{}", &first[..1], &last[..1])),
+                telephone: Some(format!("{phone} {:04}", 1000 + index % 9000)),
+                street: Some(street.into()),
+                job_title: Some(titles[(index / DEPARTMENTS.len()) % titles.len()].into()),
+                city: Some(city.into()),
+                company: Some("Demo Corp".into()),
+                zip_code: Some(zip.into()),
+                department: Some(department.into()),
+                country: Some(country.into()),
+                office: Some(office.into()),
+            },
             name,
             ..SeedUser::default()
         });
@@ -568,6 +550,11 @@ mod tests {
             .iter()
             .find(|u| u.name == "jane.doe")
             .expect("jane");
-        assert!(jane.attributes().iter().all(Option::is_some));
+        assert!(
+            jane.attributes
+                .values()
+                .iter()
+                .all(|(_, value)| value.is_some_and(|value| !value.is_empty()))
+        );
     }
 }

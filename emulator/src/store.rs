@@ -6,14 +6,15 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, LazyLock, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use rusqlite::types::FromSql;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 
 use crate::api_error::{ApiError, ErrorKind};
-use crate::model::{EntityState, Organization, TEXT_ATTRIBUTES, User, UserRole};
+use crate::model::{EntityState, Organization, TextAttributes, User, UserRole};
 
 /// More readers than runtime threads, so a reader is almost always free.
 const READERS: usize = 8;
@@ -21,6 +22,7 @@ const READERS: usize = 8;
 const MAX_GROUP: usize = 512;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The schema; `users` has one TEXT column per text attribute, where `{text_attributes}` is.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS organizations (
     id TEXT PRIMARY KEY,
@@ -46,9 +48,7 @@ CREATE TABLE IF NOT EXISTS users (
     email TEXT COLLATE NOCASE,
     state TEXT NOT NULL,
     role TEXT NOT NULL,
-    display_name TEXT, first_name TEXT, last_name TEXT, initials TEXT, telephone TEXT,
-    street TEXT, job_title TEXT, city TEXT, company TEXT, zip_code TEXT, department TEXT,
-    country TEXT, office TEXT,
+    {text_attributes},
     hidden_from_gal INTEGER NOT NULL DEFAULT 0,
     enabled_date INTEGER, disabled_date INTEGER,
     mailbox_provisioned_date INTEGER, mailbox_deprovisioned_date INTEGER,
@@ -66,11 +66,32 @@ CREATE UNIQUE INDEX IF NOT EXISTS users_live_email ON users(organization_id, ema
     WHERE state <> 'DELETED' AND email IS NOT NULL;
 ";
 
+fn schema() -> String {
+    let text_attributes = TextAttributes::ALL
+        .map(|attribute| format!("{} TEXT", attribute.column))
+        .join(", ");
+    SCHEMA.replace("{text_attributes}", &text_attributes)
+}
+
 /// The columns of a user row, in the order [`user_from_row`] reads them.
-pub const USER_COLUMNS: &str = "seq, id, name, email, state, role, display_name, first_name, \
-    last_name, initials, telephone, street, job_title, city, company, zip_code, department, \
-    country, office, hidden_from_gal, enabled_date, disabled_date, mailbox_provisioned_date, \
-    mailbox_deprovisioned_date, identity_provider_user_id, identity_provider_identity_store_id";
+pub fn user_columns() -> impl Iterator<Item = &'static str> {
+    ["seq", "id", "name", "email", "state", "role"]
+        .into_iter()
+        .chain(TextAttributes::ALL.map(|attribute| attribute.column))
+        .chain([
+            "hidden_from_gal",
+            "enabled_date",
+            "disabled_date",
+            "mailbox_provisioned_date",
+            "mailbox_deprovisioned_date",
+            "identity_provider_user_id",
+            "identity_provider_identity_store_id",
+        ])
+}
+
+/// [`user_columns`], comma-separated.
+static USER_COLUMNS: LazyLock<String> =
+    LazyLock::new(|| user_columns().collect::<Vec<_>>().join(", "));
 
 type Reply = Box<dyn FnOnce(bool) + Send>;
 type Job = Box<dyn FnOnce(&Connection) -> Reply + Send>;
@@ -122,7 +143,7 @@ impl Store {
         }
         writer
             .execute_batch("PRAGMA foreign_keys = ON;")
-            .and_then(|()| writer.execute_batch(SCHEMA))
+            .and_then(|()| writer.execute_batch(&schema()))
             .map_err(fail)?;
 
         let mut readers = Vec::with_capacity(READERS);
@@ -273,29 +294,45 @@ fn write_loop(connection: &Connection, jobs: &mpsc::Receiver<Job>) {
     }
 }
 
-/// Reads a user from a row selected with [`USER_COLUMNS`].
-pub fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
-    let state: String = row.get(4)?;
-    let role: String = row.get(5)?;
-    let mut attributes: [Option<String>; 13] = Default::default();
-    for (index, attribute) in attributes.iter_mut().enumerate() {
-        *attribute = row.get(6 + index)?;
+/// Reads the columns of a row one after the other, in the order they were selected.
+struct Columns<'a, 'row> {
+    row: &'a Row<'row>,
+    next: usize,
+}
+
+impl Columns<'_, '_> {
+    fn next<T: FromSql>(&mut self) -> rusqlite::Result<T> {
+        let value = self.row.get(self.next);
+        self.next += 1;
+        value
     }
+}
+
+/// Reads a user from a row selected with [`USER_COLUMNS`].
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+    let mut columns = Columns { row, next: 0 };
+    let seq = columns.next()?;
+    let id = columns.next()?;
+    let name = columns.next()?;
+    let email = columns.next()?;
+    let state: String = columns.next()?;
+    let role: String = columns.next()?;
+    let attributes = TextAttributes::try_from_fn(|_| columns.next())?;
     Ok(User {
-        seq: row.get(0)?,
-        id: row.get(1)?,
-        name: row.get(2)?,
-        email: row.get(3)?,
+        seq,
+        id,
+        name,
+        email,
         state: EntityState::parse(&state).unwrap_or(EntityState::Disabled),
         role: UserRole::parse(&role).unwrap_or(UserRole::User),
         attributes,
-        hidden_from_gal: row.get(19)?,
-        enabled_date: row.get(20)?,
-        disabled_date: row.get(21)?,
-        mailbox_provisioned_date: row.get(22)?,
-        mailbox_deprovisioned_date: row.get(23)?,
-        identity_provider_user_id: row.get(24)?,
-        identity_provider_identity_store_id: row.get(25)?,
+        hidden_from_gal: columns.next()?,
+        enabled_date: columns.next()?,
+        disabled_date: columns.next()?,
+        mailbox_provisioned_date: columns.next()?,
+        mailbox_deprovisioned_date: columns.next()?,
+        identity_provider_user_id: columns.next()?,
+        identity_provider_identity_store_id: columns.next()?,
     })
 }
 
@@ -348,11 +385,12 @@ pub fn find_user(
 ) -> Result<Option<User>, ApiError> {
     // One indexed lookup per kind of identifier: SQLite would scan the organization for an OR.
     let mut statement = connection.prepare_cached(&format!(
-        "SELECT {USER_COLUMNS} FROM ( \
+        "SELECT {} FROM ( \
             SELECT * FROM users WHERE organization_id = ?1 AND id = ?2 \
             UNION ALL SELECT * FROM users WHERE organization_id = ?1 AND name = ?2 \
             UNION ALL SELECT * FROM users WHERE organization_id = ?1 AND email = ?2) \
-         ORDER BY state = 'DELETED', seq LIMIT 1"
+         ORDER BY state = 'DELETED', seq LIMIT 1",
+        *USER_COLUMNS
     ))?;
     Ok(statement
         .query_row(params![organization_id, identifier], user_from_row)
@@ -371,12 +409,4 @@ pub fn existing_user(
             format!("There is no user {identifier} in organization {organization_id}."),
         )
     })
-}
-
-/// The column that stores the text attribute `member`.
-pub fn attribute_column(member: &str) -> Option<&'static str> {
-    TEXT_ATTRIBUTES
-        .iter()
-        .find(|(name, _)| *name == member)
-        .map(|(_, column)| *column)
 }

@@ -8,45 +8,49 @@ use regex::Regex;
 use crate::api_error::ApiError;
 use crate::model::{EntityState, UserRole};
 
+/// A model pattern, compiled on first use to match whole values. The patterns are constants
+/// and the unit tests compile every one, so `Err` means a pattern was edited wrongly.
+type Pattern = LazyLock<Result<Regex, regex::Error>>;
+
 /// A string shape of the model: its length bounds and pattern.
 struct Shape {
     min: usize,
     max: usize,
-    pattern: Option<&'static LazyLock<Regex>>,
+    pattern: Option<&'static Pattern>,
     /// What the pattern allows, in words, for the error message.
     allowed: &'static str,
 }
 
-/// Compiles a model pattern so that it must match the whole value.
-fn full_match(pattern: &str) -> Regex {
-    #[allow(clippy::expect_used)] // the patterns are constants, checked by the unit tests
-    Regex::new(&format!("^(?:{pattern})$")).expect("model pattern compiles")
+/// Compiles a model pattern so that it must match the whole value; logs (once per pattern, as
+/// it is compiled once) if it does not compile.
+fn full_match(pattern: &str) -> Result<Regex, regex::Error> {
+    Regex::new(&format!("^(?:{pattern})$")).inspect_err(|error| {
+        tracing::error!(%error, pattern, "a model pattern does not compile");
+    })
 }
 
 // The model's `\w` is Java's, which is ASCII only; spelled out so Rust's Unicode `\w` is not used.
-static USER_NAME: LazyLock<Regex> =
+static USER_NAME: Pattern =
     LazyLock::new(|| full_match(r"[A-Za-z0-9_\-.]+(@[a-zA-Z0-9.\-]+\.[a-zA-Z0-9-]{2,})?"));
-static ORGANIZATION_ID: LazyLock<Regex> = LazyLock::new(|| full_match(r"m-[0-9a-f]{32}"));
-static ENTITY_IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| full_match(r"[a-zA-Z0-9._%+@-]+"));
-static EMAIL: LazyLock<Regex> =
+static ORGANIZATION_ID: Pattern = LazyLock::new(|| full_match(r"m-[0-9a-f]{32}"));
+static ENTITY_IDENTIFIER: Pattern = LazyLock::new(|| full_match(r"[a-zA-Z0-9._%+@-]+"));
+static EMAIL: Pattern =
     LazyLock::new(|| full_match(r"[a-zA-Z0-9._%+-]{1,64}@[a-zA-Z0-9.-]+\.[a-zA-Z-]{2,}"));
-static PASSWORD: LazyLock<Regex> = LazyLock::new(|| full_match(r"[\x{20}-\x{FF}]+"));
+static PASSWORD: Pattern = LazyLock::new(|| full_match(r"[\x{20}-\x{FF}]+"));
 const UUID: &str = r"[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}";
-static IDP_USER_ID: LazyLock<Regex> =
-    LazyLock::new(|| full_match(&format!(r"([0-9a-f]{{10}}-|){UUID}")));
-static IDP_USER_ID_FOR_UPDATE: LazyLock<Regex> =
+static IDP_USER_ID: Pattern = LazyLock::new(|| full_match(&format!(r"([0-9a-f]{{10}}-|){UUID}")));
+static IDP_USER_ID_FOR_UPDATE: Pattern =
     LazyLock::new(|| full_match(&format!(r"|([0-9a-f]{{10}}-|){UUID}")));
-static IDP_USER_ID_PREFIX: LazyLock<Regex> = LazyLock::new(|| full_match(r"[A-Fa-f0-9-]+"));
+static IDP_USER_ID_PREFIX: Pattern = LazyLock::new(|| full_match(r"[A-Fa-f0-9-]+"));
 // The model's own pattern, `\\b` included: only the `d-` form can match (see WORKMAIL_API.md).
-static IDP_STORE_ID: LazyLock<Regex> = LazyLock::new(|| {
+static IDP_STORE_ID: Pattern = LazyLock::new(|| {
     full_match(r"d-[0-9a-f]{10}|[0-9a-f]{8}\\b-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-\\b[0-9a-f]{12}")
 });
 // `^(?!d-)` in the model is checked in code: the regex crate has no look-ahead.
-static ORGANIZATION_NAME: LazyLock<Regex> =
-    LazyLock::new(|| full_match(r"([\da-zA-Z]+)([-][\da-zA-Z]+)*"));
-static DOMAIN_NAME: LazyLock<Regex> = LazyLock::new(|| full_match(r"[a-zA-Z0-9.-]+"));
-static DIRECTORY_ID: LazyLock<Regex> = LazyLock::new(|| full_match(r"d-[0-9a-f]{10}"));
-static CLIENT_TOKEN: LazyLock<Regex> = LazyLock::new(|| full_match(r"[\x21-\x7e]+"));
+static ORGANIZATION_NAME: Pattern = LazyLock::new(|| full_match(r"([\da-zA-Z]+)([-][\da-zA-Z]+)*"));
+static DOMAIN_NAME: Pattern = LazyLock::new(|| full_match(r"[a-zA-Z0-9.-]+"));
+static DIRECTORY_ID: Pattern = LazyLock::new(|| full_match(r"d-[0-9a-f]{10}"));
+static CLIENT_TOKEN: Pattern = LazyLock::new(|| full_match(r"[\x21-\x7e]+"));
 
 const ORGANIZATION_ID_SHAPE: Shape = Shape {
     min: 34,
@@ -158,15 +162,20 @@ fn check(member: &str, value: &str, shape: &Shape) -> Result<(), ApiError> {
             shape.max
         )));
     }
-    if let Some(pattern) = shape.pattern
-        && !pattern.is_match(value)
-    {
-        return Err(ApiError::invalid(format!(
+    let Some(pattern) = shape.pattern else {
+        return Ok(());
+    };
+    match &**pattern {
+        Ok(pattern) if pattern.is_match(value) => Ok(()),
+        Ok(_) => Err(ApiError::invalid(format!(
             "{member} is not valid: it must be {}.",
             shape.allowed
-        )));
+        ))),
+        // The emulator's fault, not the caller's: say so rather than refuse a valid value.
+        Err(_) => Err(ApiError::internal(format!(
+            "The emulator cannot check {member}: its pattern does not compile; see its log."
+        ))),
     }
-    Ok(())
 }
 
 /// A required member that is missing.
@@ -262,6 +271,29 @@ mod tests {
         let error = result.expect_err("value must be refused");
         assert_eq!(error.kind, ErrorKind::InvalidParameter);
         error.message
+    }
+
+    #[test]
+    fn every_model_pattern_compiles() {
+        for (name, pattern) in [
+            ("USER_NAME", &USER_NAME),
+            ("ORGANIZATION_ID", &ORGANIZATION_ID),
+            ("ENTITY_IDENTIFIER", &ENTITY_IDENTIFIER),
+            ("EMAIL", &EMAIL),
+            ("PASSWORD", &PASSWORD),
+            ("IDP_USER_ID", &IDP_USER_ID),
+            ("IDP_USER_ID_FOR_UPDATE", &IDP_USER_ID_FOR_UPDATE),
+            ("IDP_USER_ID_PREFIX", &IDP_USER_ID_PREFIX),
+            ("IDP_STORE_ID", &IDP_STORE_ID),
+            ("ORGANIZATION_NAME", &ORGANIZATION_NAME),
+            ("DOMAIN_NAME", &DOMAIN_NAME),
+            ("DIRECTORY_ID", &DIRECTORY_ID),
+            ("CLIENT_TOKEN", &CLIENT_TOKEN),
+        ] {
+            if let Err(error) = &**pattern {
+                panic!("{name} does not compile: {error}");
+            }
+        }
     }
 
     #[test]

@@ -1,5 +1,12 @@
 //! The emulator driven by the real `aws-sdk-workmail` client, as the portal drives it.
 
+// clippy's allow-*-in-tests settings cover `#[test]` functions only, not this file's helpers.
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking, in its helpers too"
+)]
+
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
 
