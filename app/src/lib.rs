@@ -114,6 +114,81 @@ fn Navigation(nav: session::Navigation) -> impl IntoView {
     }
 }
 
+/// The layer rule, checked on the source: a module refers (`crate::…`) only to modules in its
+/// own layer or below (ARCHITECTURE.md, "Layers").
+#[cfg(test)]
+mod layers {
+    use std::path::Path;
+
+    /// Each top-level module and its layer; higher layers may use lower ones.
+    const LAYERS: [(&str, u8); 10] = [
+        ("domain", 0),
+        ("routes", 1),
+        ("ports", 1),
+        ("wire", 1),
+        ("session", 2),
+        ("directory_index", 2),
+        ("use_cases", 3),
+        ("api", 4),
+        ("components", 5),
+        ("pages", 6),
+    ];
+
+    fn layer(module: &str) -> Option<u8> {
+        LAYERS.iter().find(|(m, _)| *m == module).map(|(_, l)| *l)
+    }
+
+    /// The `.rs` files of a module: `src/NAME.rs` or every file below `src/NAME/`.
+    fn files(path: &Path, out: &mut Vec<std::path::PathBuf>) {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(path).expect("readable source folder") {
+                files(&entry.expect("folder entry").path(), out);
+            }
+        } else if path.is_file() && path.extension().is_some_and(|e| e == "rs") {
+            out.push(path.to_owned());
+        }
+    }
+
+    #[test]
+    fn modules_use_only_their_layer_and_below() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut upward = Vec::new();
+        for (module, own) in LAYERS {
+            let mut sources = Vec::new();
+            files(&src.join(module), &mut sources);
+            files(&src.join(format!("{module}.rs")), &mut sources);
+            assert!(!sources.is_empty(), "no source for {module}");
+            for file in sources {
+                let text = std::fs::read_to_string(&file).expect("readable source");
+                for line in text
+                    .lines()
+                    .map(|l| l.split("//").next().unwrap_or_default())
+                {
+                    assert!(
+                        !line.contains("crate::{"),
+                        "{}: name crate modules one by one, so this check sees them: {line}",
+                        file.display()
+                    );
+                    for used in line.split("crate::").skip(1) {
+                        let name: String = used
+                            .chars()
+                            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                            .collect();
+                        if layer(&name).is_some_and(|theirs| theirs > own) {
+                            upward.push(format!("{}: {module} uses {name}", file.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            upward.is_empty(),
+            "imports that point up:\n{}",
+            upward.join("\n")
+        );
+    }
+}
+
 /// Hydrates the islands on the page (called by the `frontend` crate's wasm entry point).
 #[cfg(feature = "hydrate")]
 pub fn hydrate_islands() {

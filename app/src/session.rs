@@ -7,13 +7,13 @@
 //! read them from there. In the browser there is no request: everything here answers `None`
 //! there (islands mode renders pages on the server only).
 
+#[cfg(feature = "ssr")]
+use crate::directory_index::DirectoryIndex;
+#[cfg(feature = "ssr")]
+use crate::domain::Policy;
 use crate::domain::Principal;
 #[cfg(feature = "ssr")]
-use crate::{
-    directory_index::DirectoryIndex,
-    domain::Policy,
-    ports::{AuditLog, Directory},
-};
+use crate::ports::{AuditLog, Directory};
 #[cfg(feature = "ssr")]
 use std::sync::Arc;
 

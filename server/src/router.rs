@@ -69,4 +69,31 @@ mod tests {
         listed.sort();
         assert_eq!(pages, listed);
     }
+
+    /// The server reaches the app through its use cases, wire types and the form contract,
+    /// never through its pages or components (ARCHITECTURE.md, "Layers").
+    #[test]
+    fn the_server_does_not_reach_into_pages_or_components() {
+        fn check(path: &std::path::Path, found: &mut Vec<String>) {
+            if path.is_dir() {
+                for entry in std::fs::read_dir(path).expect("readable source folder") {
+                    check(&entry.expect("folder entry").path(), found);
+                }
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(path).expect("readable source");
+                // Spelled in two parts so that this file does not find itself.
+                for needle in ["pages", "components"].map(|m| format!("app::{m}")) {
+                    if text.contains(&needle) {
+                        found.push(format!("{}: {needle}", path.display()));
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for folder in ["src", "tests", "benches"] {
+            check(&root.join(folder), &mut found);
+        }
+        assert!(found.is_empty(), "{found:?}");
+    }
 }
