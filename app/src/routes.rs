@@ -31,6 +31,8 @@ pub const API_PREFIX: &str = "/api/";
 pub const PKG_PREFIX: &str = "/pkg/";
 /// The icon.
 pub const FAVICON_PATH: &str = "/favicon.svg";
+/// The directory page's search-as-you-type script (`public/directory-search.js`).
+pub const DIRECTORY_SEARCH_SCRIPT: &str = "/directory-search.js";
 
 /// The pages the app renders, as Leptos writes them (`:id` for a path parameter).
 pub const PAGES: [&str; 7] = [

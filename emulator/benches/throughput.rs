@@ -3,9 +3,6 @@
 //! `cargo bench -p workmail-emulator --bench throughput` (set `BENCH_SECONDS`, default 5 per
 //! operation, and `BENCH_DB=memory` to skip the SQLite file). 32 concurrent clients, 10,000 users.
 
-// A benchmark that cannot set itself up stops with the reason, as a test does.
-#![allow(clippy::expect_used, clippy::panic, reason = "benchmark set-up")]
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

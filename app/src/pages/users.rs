@@ -8,7 +8,7 @@ use super::set_status;
 use crate::api::search_users;
 use crate::components::ErrorBanner;
 use crate::domain::{DirectoryQuery, PAGE_SIZES, Readable, Timestamp, UserState, count_users};
-use crate::routes::{ME_PATH, USERS_PATH, user_path};
+use crate::routes::{DIRECTORY_SEARCH_SCRIPT, ME_PATH, USERS_PATH, user_path};
 use crate::wire::{DirectoryRow, DirectoryView};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -58,7 +58,7 @@ pub fn UsersPage() -> impl IntoView {
             })}
             </div>
             <OpenById />
-            <script src="/directory-search.js" type="module"></script>
+            <script src=DIRECTORY_SEARCH_SCRIPT type="module"></script>
         </section>
     }
     .into_any()
