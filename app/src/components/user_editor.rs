@@ -9,11 +9,11 @@ use super::live;
 use super::text_field::{ReadOnlyField, TextField};
 use crate::api::update_user;
 use crate::domain::{
-    Access, Field, FieldValues, UserAccess, UserRole, derive_changes, flag_text, rebase,
-    role_label, validate_changes, version_of,
+    Access, Field, FieldValues, UserRole, derive_changes, flag_text, rebase, role_label,
+    validate_changes, version_of,
 };
 use crate::wire::edit_form::{VERSION_INPUT, edited_input, loaded_input};
-use crate::wire::{ApiError, EditorState, ErrorKind, Notice, SaveRequest};
+use crate::wire::{ApiError, EditorState, ErrorKind, FormAccess, Notice, SaveRequest};
 use leptos::prelude::*;
 
 /// The edit form of one user. `user` is the id the page was opened with, `action` the URL a
@@ -26,7 +26,7 @@ pub fn UserEditor(
     user: String,
     action: String,
     state: EditorState,
-    access: UserAccess,
+    access: FormAccess,
 ) -> impl IntoView {
     let loaded = RwSignal::new(state.loaded);
     let edited = RwSignal::new(state.edited);
@@ -99,7 +99,7 @@ pub fn UserEditor(
         notice.set(None);
     };
 
-    let can_save = !access.editable_fields().is_empty();
+    let can_save = access.can_save();
     let loaded_inputs = Field::ALL
         .into_iter()
         .filter(|&field| access.field(field) > Access::Hidden)

@@ -4,7 +4,7 @@ use super::set_status;
 use crate::api::get_user;
 use crate::components::{ErrorBanner, UserEditor, UserFacts};
 use crate::routes::{USERS_PATH, history_path, user_path};
-use crate::wire::{ApiError, EditorState, ErrorKind, Notice, RejectedSave, UserView};
+use crate::wire::{ApiError, EditorState, ErrorKind, FormAccess, Notice, RejectedSave, UserView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -88,7 +88,7 @@ async fn user_view(
                         user
                         action
                         state=EditorState::refused(rejected.request, rejected.error)
-                        access
+                        access=FormAccess::new(&access)
                     />
                 </section>
             }
@@ -138,7 +138,7 @@ fn profile_view(user: String, action: String, view: UserView, state: EditorState
     let title = profile.title().to_owned();
     let subtitle = profile.email.clone().or(profile.name.clone());
     let can_browse = crate::session::navigation().is_some_and(|nav| nav.can_browse);
-    let facts_access = access.clone();
+    let form_access = FormAccess::new(&access);
     let user_id = profile.user_id.clone();
     view! {
         <Title text=title.clone() />
@@ -155,8 +155,8 @@ fn profile_view(user: String, action: String, view: UserView, state: EditorState
             {subtitle.map(|s| view! { <p class="subtitle">{s}</p> })}
             <UserTabs user_id history=false />
             <div class="columns">
-                <UserEditor user action state access />
-                <UserFacts profile access=facts_access />
+                <UserEditor user action state access=form_access />
+                <UserFacts profile access />
             </div>
         </section>
     }

@@ -134,7 +134,7 @@ impl Caller {
         if changes.is_empty() {
             // An unchanged form writes nothing.
             pending.conclude(Outcome::Unchanged, "");
-            return Ok(SaveOutcome::unchanged(current));
+            return Ok(SaveOutcome::unchanged(current.values));
         }
         let plan =
             plan_save(&request.loaded, &request.edited, &current.values).map_err(|conflicts| {
@@ -147,7 +147,7 @@ impl Caller {
             })?;
         if plan.is_empty() {
             pending.conclude(Outcome::Unchanged, "someone else had made the same changes");
-            return Ok(SaveOutcome::from_plan(current, &plan));
+            return Ok(SaveOutcome::from_plan(current.values, &plan));
         }
 
         // The record of a write: old values as the directory held them just now.
@@ -196,7 +196,7 @@ impl Caller {
                 assumed
             }
         };
-        Ok(SaveOutcome::from_plan(fresh, &plan))
+        Ok(SaveOutcome::from_plan(fresh.values, &plan))
     }
 }
 

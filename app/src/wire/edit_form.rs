@@ -4,7 +4,7 @@
 //! because both go through here.
 
 use super::{ApiError, ErrorKind, SaveOutcome, SaveRequest};
-use crate::domain::{Field, FieldValues, rebase};
+use crate::domain::{Access, Field, FieldValues, UserAccess, rebase};
 use serde::{Deserialize, Serialize};
 
 /// The name of the hidden input that carries `version_of(loaded)`.
@@ -52,6 +52,54 @@ pub fn read_submission(user: &str, pairs: &[(String, String)]) -> Result<SaveReq
         edited: edited_values,
         version,
     })
+}
+
+/// What the form may do with each field: the part of a [`UserAccess`] the edit form needs,
+/// as two bit sets over [`Field::ALL`]. It travels in the island's props, so it is kept small:
+/// the whole access map cost the browser bundle about 14 KB of deserialisation code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormAccess {
+    /// Bit `i` set: `Field::ALL[i]` is shown.
+    shown: u16,
+    /// Bit `i` set: `Field::ALL[i]` may be changed.
+    editable: u16,
+}
+
+impl FormAccess {
+    /// The form's part of `access`.
+    pub fn new(access: &UserAccess) -> Self {
+        let mut form = Self::default();
+        for (bit, field) in Field::ALL.into_iter().enumerate() {
+            match access.field(field) {
+                Access::Hidden => {}
+                Access::Read => form.shown |= 1 << bit,
+                Access::Edit => {
+                    form.shown |= 1 << bit;
+                    form.editable |= 1 << bit;
+                }
+            }
+        }
+        form
+    }
+
+    /// Hidden, read-only or editable.
+    pub fn field(self, field: Field) -> Access {
+        let Some(bit) = Field::ALL.iter().position(|&f| f == field) else {
+            return Access::Hidden;
+        };
+        if self.editable & (1 << bit) != 0 {
+            Access::Edit
+        } else if self.shown & (1 << bit) != 0 {
+            Access::Read
+        } else {
+            Access::Hidden
+        }
+    }
+
+    /// Whether any field may be changed (else the form has no Save button).
+    pub fn can_save(self) -> bool {
+        self.editable != 0
+    }
 }
 
 /// What the form starts with.
@@ -281,6 +329,32 @@ mod tests {
     fn missing_version_or_unknown_loaded_field_is_unreadable() {
         assert!(read_submission("u", &pairs(&[("JobTitle", "x")])).is_err());
         assert!(read_submission("u", &pairs(&[("version", "v"), ("loaded.UserId", "x")])).is_err());
+    }
+
+    #[test]
+    fn the_forms_access_is_the_access_it_was_made_from() {
+        use crate::domain::{Policy, Relation};
+        let policy = Policy::defaults();
+        for role in ["admin", "hr", "helpdesk", "employee"] {
+            for relation in [
+                Relation::STRANGER,
+                Relation {
+                    is_self: true,
+                    same_department: true,
+                },
+            ] {
+                let access = policy.resolve(&[role.to_owned()], relation);
+                let form = FormAccess::new(&access);
+                for field in Field::ALL {
+                    assert_eq!(form.field(field), access.field(field), "{role} {field:?}");
+                }
+                assert_eq!(
+                    form.can_save(),
+                    !access.editable_fields().is_empty(),
+                    "{role}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -4,7 +4,6 @@
 //! directory's request id, which is passed along as `reference` so support can find them.
 
 use crate::domain::{Conflict, Field, FieldError, FieldProblem, FieldValues};
-use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -244,7 +243,7 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 impl FromServerFnError for ApiError {
-    type Encoder = JsonEncoding;
+    type Encoder = super::JsonTextEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {

@@ -4,12 +4,14 @@
 
 pub mod edit_form;
 mod error;
+mod json_text;
 mod save;
 mod sign_in;
 mod views;
 
-pub use edit_form::{EditorState, Notice, RejectedSave, read_submission};
+pub use edit_form::{EditorState, FormAccess, Notice, RejectedSave, read_submission};
 pub use error::{ApiError, ErrorKind};
-pub use save::{SaveOutcome, SaveRequest};
+pub use json_text::{JsonText, JsonTextEncoding};
+pub use save::{SaveOutcome, SaveRequest, SavedProfile};
 pub use sign_in::{LoginAttempt, LoginProblem};
 pub use views::{Dashboard, DirectoryRow, DirectoryView, History, RecentChange, UserView};

@@ -1,6 +1,6 @@
 //! A save of the edit form, and its result: the same for the hydrated form and the form post.
 
-use crate::domain::{Field, FieldValues, SavePlan, UserProfile};
+use crate::domain::{Field, FieldValues, SavePlan};
 use serde::{Deserialize, Serialize};
 
 /// A save as the edit form submits it.
@@ -19,8 +19,8 @@ pub struct SaveRequest {
 /// The result of a successful save.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaveOutcome {
-    /// The user as the directory holds it after the save.
-    pub profile: UserProfile,
+    /// The user as the directory holds it after the save, as far as the form needs it.
+    pub profile: SavedProfile,
     /// The fields written.
     pub saved: Vec<Field>,
     /// The person's changes that someone else had already made identically.
@@ -29,21 +29,29 @@ pub struct SaveOutcome {
     pub kept_from_others: Vec<Field>,
 }
 
+/// The part of the re-read user the form shows after a save: its editable values (those the
+/// account may see). Only this crosses to the browser: the whole profile would cost the
+/// browser bundle the code to read it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedProfile {
+    pub values: FieldValues,
+}
+
 impl SaveOutcome {
-    /// Nothing was changed, so nothing was written.
-    pub fn unchanged(profile: UserProfile) -> Self {
+    /// Nothing was changed, so nothing was written; `values` are the user's as they are.
+    pub fn unchanged(values: FieldValues) -> Self {
         Self {
-            profile,
+            profile: SavedProfile { values },
             saved: Vec::new(),
             already_applied: Vec::new(),
             kept_from_others: Vec::new(),
         }
     }
 
-    /// The outcome of carrying out `plan`.
-    pub fn from_plan(profile: UserProfile, plan: &SavePlan) -> Self {
+    /// The outcome of carrying out `plan`; `values` are the user's afterwards.
+    pub fn from_plan(values: FieldValues, plan: &SavePlan) -> Self {
         Self {
-            profile,
+            profile: SavedProfile { values },
             saved: plan.to_send.iter().map(|c| c.field).collect(),
             already_applied: plan.already_applied.clone(),
             kept_from_others: plan.kept_from_others.clone(),
