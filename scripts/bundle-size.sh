@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the release bundle and prints the browser bundle's size: raw, gzip and brotli, for the
-# wasm and js files the pages load (budget: wasm + js at most 150 KB brotli).
+# wasm and js files the pages load (budget: wasm + js at most 150 KB brotli; goal 100 KB).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
