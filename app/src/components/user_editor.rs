@@ -9,11 +9,11 @@ use super::live;
 use super::text_field::{ReadOnlyField, TextField};
 use crate::api::update_user;
 use crate::domain::{
-    Access, Field, FieldValues, UserRole, derive_changes, flag_text, rebase, role_label,
-    validate_changes, version_of,
+    Access, Field, FieldValues, UserRole, derive_changes, flag_text, role_label, validate_changes,
+    version_of,
 };
 use crate::wire::edit_form::{VERSION_INPUT, edited_input, loaded_input};
-use crate::wire::{ApiError, EditorState, ErrorKind, FormAccess, Notice, SaveRequest};
+use crate::wire::{ApiError, EditorState, FormAccess, Notice, SaveRequest};
 use leptos::prelude::*;
 
 /// The edit form of one user. `user` is the id the page was opened with, `action` the URL a
@@ -72,23 +72,21 @@ pub fn UserEditor(
             let result = update_user(request.clone()).await;
             pending.set(false);
             // Whatever the person typed while the save was under way stays in the form.
-            let now = edited.get_untracked();
-            match result {
-                Ok(outcome) => {
-                    let fresh = &outcome.profile.values;
-                    edited.set(rebase(&request.edited, &now, fresh));
-                    loaded.set(fresh.clone());
-                    error.set(None);
-                    notice.set(Some(Notice::after_save(&outcome)));
-                }
-                Err(failure) => {
-                    if let (ErrorKind::Conflict, Some(current)) = (failure.kind, &failure.current) {
-                        edited.set(rebase(&request.loaded, &now, current));
-                        loaded.set(current.clone());
-                    }
-                    error.set(Some(failure));
-                }
-            }
+            let typed = edited.get_untracked();
+            let state = match result {
+                Ok(outcome) => EditorState::saved(&request.edited, &typed, &outcome),
+                Err(failure) => EditorState::refused(
+                    SaveRequest {
+                        edited: typed,
+                        ..request
+                    },
+                    failure,
+                ),
+            };
+            loaded.set(state.loaded);
+            edited.set(state.edited);
+            error.set(state.error);
+            notice.set(state.notice);
         });
     };
 

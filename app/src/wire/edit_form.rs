@@ -126,8 +126,21 @@ impl EditorState {
         }
     }
 
+    /// The form after a save of `sent` answered `outcome`, while the person had typed
+    /// `typed` meanwhile: the directory's values, with what they typed since kept over them.
+    pub fn saved(sent: &FieldValues, typed: &FieldValues, outcome: &SaveOutcome) -> Self {
+        let fresh = &outcome.profile.values;
+        Self {
+            loaded: fresh.clone(),
+            edited: rebase(sent, typed, fresh),
+            error: None,
+            notice: Some(Notice::after_save(outcome)),
+        }
+    }
+
     /// The form after `request` was refused with `error`: the person's input stays, over the
-    /// directory's current values when the refusal was a conflict.
+    /// directory's current values when the refusal was a conflict. (The hydrated form passes
+    /// what is in the inputs now as `request.edited`, so typing during the save is kept.)
     pub fn refused(request: SaveRequest, error: ApiError) -> Self {
         let (loaded, edited) = match (&error.kind, &error.current) {
             (ErrorKind::Conflict, Some(current)) => (
@@ -355,6 +368,38 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn after_a_save_or_a_conflict_the_typing_meanwhile_is_kept() {
+        let loaded = FieldValues::new().with(Field::City, "Oslo").with(Field::Office, "A");
+        let sent = loaded.clone().with(Field::City, "Bergen");
+        // While the save was under way the person also changed the office.
+        let typed = sent.clone().with(Field::Office, "B");
+        let fresh = sent.clone().with(Field::Department, "Sales");
+        let outcome = SaveOutcome {
+            saved: vec![Field::City],
+            ..SaveOutcome::unchanged(fresh.clone())
+        };
+        let saved = EditorState::saved(&sent, &typed, &outcome);
+        assert_eq!(saved.loaded, fresh);
+        assert_eq!(saved.edited.get(Field::Office), "B");
+        assert_eq!(saved.edited.get(Field::Department), "Sales");
+        assert_eq!(saved.notice, Some(Notice::after_save(&outcome)));
+
+        let current = loaded.clone().with(Field::City, "Trondheim");
+        let conflict = ApiError::conflict(Vec::new(), current.clone());
+        let request = SaveRequest {
+            user_id: "u".into(),
+            loaded: loaded.clone(),
+            edited: typed.clone(),
+            version: String::new(),
+        };
+        let refused = EditorState::refused(request, conflict);
+        assert_eq!(refused.loaded, current);
+        assert_eq!(refused.edited.get(Field::City), "Bergen", "the input is kept");
+        assert_eq!(refused.edited.get(Field::Office), "B");
+        assert!(refused.error.is_some() && refused.notice.is_none());
     }
 
     #[test]
