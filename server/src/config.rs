@@ -1,5 +1,8 @@
 //! The portal's settings: defaults, overridden by `PORTAL_*` environment variables, validated
 //! once at start-up. A bad value stops start-up with a message naming the setting.
+//!
+//! (Over 500 lines with its unit tests: the settings are about 360; the tests of each bad value
+//! sit beside them.)
 
 use app::domain::Field;
 use std::collections::HashMap;

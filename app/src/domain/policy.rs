@@ -3,6 +3,9 @@
 //!
 //! The server enforces this on every read and every save; the edit page renders each field
 //! from the same [`UserAccess`], so the form never offers what the server would refuse.
+//!
+//! (Over 500 lines with its unit tests: the rules are about 500, and the tests of every role,
+//! scope and relation sit beside them.)
 
 use super::change::Change;
 use super::field::Field;

@@ -372,7 +372,9 @@ mod tests {
 
     #[test]
     fn after_a_save_or_a_conflict_the_typing_meanwhile_is_kept() {
-        let loaded = FieldValues::new().with(Field::City, "Oslo").with(Field::Office, "A");
+        let loaded = FieldValues::new()
+            .with(Field::City, "Oslo")
+            .with(Field::Office, "A");
         let sent = loaded.clone().with(Field::City, "Bergen");
         // While the save was under way the person also changed the office.
         let typed = sent.clone().with(Field::Office, "B");
@@ -397,7 +399,11 @@ mod tests {
         };
         let refused = EditorState::refused(request, conflict);
         assert_eq!(refused.loaded, current);
-        assert_eq!(refused.edited.get(Field::City), "Bergen", "the input is kept");
+        assert_eq!(
+            refused.edited.get(Field::City),
+            "Bergen",
+            "the input is kept"
+        );
         assert_eq!(refused.edited.get(Field::Office), "B");
         assert!(refused.error.is_some() && refused.notice.is_none());
     }
