@@ -243,12 +243,12 @@ pub async fn sign_in(
         };
         render_login(state.clone(), headers.clone(), next.clone(), attempt)
     };
-    if !auth.limiter.allows(&login, address, Instant::now()) {
+    let Some(attempt) = auth.limiter.reserve(&login, address, Instant::now()) else {
         tracing::warn!(login, ?address, "sign-in refused: too many failed attempts");
         let detail = Some("too many failed attempts");
         record(&state, &origin, Outcome::SignInFailed, &login, detail).await;
         return refuse(LoginProblem::TooManyAttempts).await;
-    }
+    };
     let account = match auth.accounts.find_by_login(&login).await {
         Ok(account) => account,
         Err(error) => {
@@ -257,15 +257,28 @@ pub async fn sign_in(
         }
     };
     let hash = account.as_ref().map(|a| a.password_hash.clone());
-    let password_ok = auth.passwords.verify(hash, form.password).await;
+    let password_ok = match auth.passwords.verify(hash, form.password).await {
+        Ok(matches) => matches,
+        Err(busy) => {
+            // Not a guess that was checked: it does not count.
+            auth.limiter.give_back(&login, address, attempt);
+            tracing::warn!(login, ?address, "sign-in refused: {busy}");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(http::header::RETRY_AFTER, "5")],
+                "The portal is busy checking other sign-ins. Try again in a few seconds.",
+            )
+                .into_response();
+        }
+    };
     let account = account.filter(|a| password_ok && a.enabled);
     let Some(account) = account else {
-        auth.limiter.record_failure(&login, address, Instant::now());
+        // The reserved attempt stays counted: it failed.
         tracing::info!(login, ?address, "sign-in failed");
         record(&state, &origin, Outcome::SignInFailed, &login, None).await;
         return refuse(LoginProblem::Failed).await;
     };
-    auth.limiter.record_success(&login);
+    auth.limiter.succeeded(&login, address, attempt);
     let credentials = session::credentials_fingerprint(&account.password_hash);
     if let Err(error) = PortalSession(session)
         .sign_in(account.id, credentials)

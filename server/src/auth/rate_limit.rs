@@ -1,6 +1,10 @@
 //! Sign-in rate limits: failed attempts are counted per account name and per client address
 //! over a sliding window; over the limit, sign-in is refused without checking the password.
 //! Time is passed in, so tests control it.
+//!
+//! An attempt is counted *before* its password is checked ([`SignInLimiter::reserve`]), and
+//! given back if it succeeds: the check is slow (argon2), so counting afterwards would let N
+//! concurrent guesses all be checked before the first failure was counted.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -64,25 +68,70 @@ impl SignInLimiter {
         }
     }
 
-    /// Whether another attempt for `account` from `address` may be checked now.
-    pub fn allows(&self, account: &str, address: Option<IpAddr>, now: Instant) -> bool {
+    /// Counts an attempt for `account` from `address` as failed until it succeeds, if the
+    /// limits allow another one now; `None` (refuse without checking the password) if not.
+    /// Checking and counting happen under one lock, so concurrent attempts cannot all pass.
+    pub fn reserve(
+        &self,
+        account: &str,
+        address: Option<IpAddr>,
+        now: Instant,
+    ) -> Option<Reservation> {
         let Ok(mut map) = self.failures.lock() else {
-            return false;
+            return None;
         };
         if self.count(&mut map, &Key::Account(account.to_owned()), now) >= self.limits.per_account {
-            return false;
+            return None;
         }
-        match address {
-            Some(ip) => self.count(&mut map, &Key::Address(ip), now) < self.limits.per_address,
-            None => true,
+        if let Some(ip) = address
+            && self.count(&mut map, &Key::Address(ip), now) >= self.limits.per_address
+        {
+            return None;
+        }
+        self.push_failure(&mut map, account, address, now);
+        Some(Reservation { at: now })
+    }
+
+    /// A reserved attempt succeeded: the account's failures are cleared, and the attempt no
+    /// longer counts against the address.
+    pub fn succeeded(&self, account: &str, address: Option<IpAddr>, reservation: Reservation) {
+        let Ok(mut map) = self.failures.lock() else {
+            return;
+        };
+        map.remove(&Key::Account(account.to_owned()));
+        if let Some(ip) = address {
+            forget(&mut map, &Key::Address(ip), reservation.at);
+        }
+    }
+
+    /// A reserved attempt was not checked after all (the portal was too busy): it counts
+    /// neither against the account nor against the address.
+    pub fn give_back(&self, account: &str, address: Option<IpAddr>, reservation: Reservation) {
+        let Ok(mut map) = self.failures.lock() else {
+            return;
+        };
+        forget(&mut map, &Key::Account(account.to_owned()), reservation.at);
+        if let Some(ip) = address {
+            forget(&mut map, &Key::Address(ip), reservation.at);
         }
     }
 
     /// Records a failed attempt.
-    pub fn record_failure(&self, account: &str, address: Option<IpAddr>, now: Instant) {
+    #[cfg(test)]
+    fn record_failure(&self, account: &str, address: Option<IpAddr>, now: Instant) {
         let Ok(mut map) = self.failures.lock() else {
             return;
         };
+        self.push_failure(&mut map, account, address, now);
+    }
+
+    fn push_failure(
+        &self,
+        map: &mut HashMap<Key, VecDeque<Instant>>,
+        account: &str,
+        address: Option<IpAddr>,
+        now: Instant,
+    ) {
         if map.len() > 100_000 {
             // Keep memory bounded under a spray of names: forget windows that have ended.
             let window = self.limits.window;
@@ -99,13 +148,22 @@ impl SignInLimiter {
             map.entry(Key::Address(ip)).or_default().push_back(now);
         }
     }
+}
 
-    /// A successful sign-in clears the account's failures (not the address's).
-    pub fn record_success(&self, account: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(&Key::Account(account.to_owned()));
-        }
+/// Removes one attempt made at `at` from `key`'s window.
+fn forget(map: &mut HashMap<Key, VecDeque<Instant>>, key: &Key, at: Instant) {
+    if let Some(times) = map.get_mut(key)
+        && let Some(index) = times.iter().rposition(|t| *t == at)
+    {
+        times.remove(index);
     }
+}
+
+/// An attempt counted before its password is checked; see [`SignInLimiter::reserve`].
+#[derive(Debug)]
+#[must_use = "a reserved attempt stays counted as failed unless it is given back"]
+pub struct Reservation {
+    at: Instant,
 }
 
 #[cfg(test)]
@@ -127,13 +185,16 @@ mod tests {
         let limiter = SignInLimiter::new(LIMITS);
         let t0 = Instant::now();
         for i in 0..3 {
-            assert!(limiter.allows("hr", ip(i), t0));
-            limiter.record_failure("hr", ip(i), t0);
+            let _failed = limiter.reserve("hr", ip(i), t0).expect("allowed");
         }
         // From any address.
-        assert!(!limiter.allows("hr", ip(9), t0));
-        assert!(limiter.allows("admin", ip(9), t0));
-        assert!(limiter.allows("hr", ip(9), t0 + Duration::from_secs(60)));
+        assert!(limiter.reserve("hr", ip(9), t0).is_none());
+        assert!(limiter.reserve("admin", ip(9), t0).is_some());
+        assert!(
+            limiter
+                .reserve("hr", ip(9), t0 + Duration::from_secs(60))
+                .is_some()
+        );
     }
 
     #[test]
@@ -143,8 +204,8 @@ mod tests {
         for i in 0..5 {
             limiter.record_failure(&format!("user{i}"), ip(1), t0);
         }
-        assert!(!limiter.allows("someone-new", ip(1), t0));
-        assert!(limiter.allows("someone-new", ip(2), t0));
+        assert!(limiter.reserve("someone-new", ip(1), t0).is_none());
+        assert!(limiter.reserve("someone-new", ip(2), t0).is_some());
     }
 
     #[test]
@@ -154,10 +215,49 @@ mod tests {
         for _ in 0..2 {
             limiter.record_failure("hr", ip(1), t0);
         }
-        limiter.record_success("hr");
+        let signed_in = limiter.reserve("hr", ip(1), t0).expect("allowed");
+        limiter.succeeded("hr", ip(1), signed_in);
         for _ in 0..2 {
             limiter.record_failure("hr", ip(2), t0);
         }
-        assert!(limiter.allows("hr", ip(3), t0));
+        assert!(limiter.reserve("hr", ip(3), t0).is_some());
+    }
+
+    #[test]
+    fn an_attempt_counts_before_its_check_and_success_gives_it_back() {
+        let limiter = SignInLimiter::new(LIMITS);
+        let t0 = Instant::now();
+        // Three attempts under way at once: a fourth is refused before any is checked.
+        let pending: Vec<Reservation> = (0..3)
+            .map(|_| limiter.reserve("hr", ip(1), t0).expect("allowed"))
+            .collect();
+        assert!(limiter.reserve("hr", ip(1), t0).is_none());
+        // One of them succeeds: the account is clear, and the address counts only the two
+        // that failed.
+        let mut pending = pending.into_iter();
+        if let Some(first) = pending.next() {
+            limiter.succeeded("hr", ip(1), first);
+        }
+        drop(pending);
+        for i in 0..3 {
+            let _failed = limiter
+                .reserve(&format!("other{i}"), ip(1), t0)
+                .expect("allowed");
+        }
+        // 2 + 3 = 5 failures from the address: its limit.
+        assert!(limiter.reserve("someone", ip(1), t0).is_none());
+    }
+
+    #[test]
+    fn an_attempt_given_back_counts_nowhere() {
+        let limiter = SignInLimiter::new(LIMITS);
+        let t0 = Instant::now();
+        for _ in 0..10 {
+            let unchecked = limiter.reserve("hr", ip(1), t0).expect("allowed");
+            limiter.give_back("hr", ip(1), unchecked);
+        }
+        let _failed = limiter
+            .reserve("hr", ip(1), t0)
+            .expect("nothing was counted");
     }
 }

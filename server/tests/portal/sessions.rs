@@ -69,6 +69,37 @@ async fn sign_in_attempts_are_rate_limited_per_account() {
     portal.stop().await;
 }
 
+/// The failure limit holds under concurrency: an attempt is counted before its (slow) password
+/// check, so 50 wrong passwords sent at once for one account get at most 5 checks; the rest
+/// are refused without one. Afterwards even the right password is refused.
+#[tokio::test]
+async fn concurrent_wrong_passwords_get_at_most_the_limit_of_checks() {
+    let portal = start_signed_out(|_| {}).await;
+    let attempts = (0..50).map(|i| {
+        let portal = &portal;
+        async move {
+            portal
+                .post_login("helpdesk", &format!("guess-{i}"), None)
+                .await
+                .0
+        }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, refused), (5, 45), "{statuses:?}");
+    let (status, _, cookie, _) = portal.post_login("helpdesk", DEMO_PASSWORD, None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(cookie.is_none());
+    portal.stop().await;
+}
+
 #[tokio::test]
 async fn every_page_and_server_function_needs_a_session() {
     let portal = start_signed_out(|_| {}).await;
