@@ -70,6 +70,8 @@ async fn save_form(
             if let Err(error) = state.services.audit.record(entry).await {
                 tracing::error!(%error, "could not write the audit record of a save");
             }
+            // The problem may quote a field name from the request.
+            let (problem, page) = (escape_html(&problem), escape_html(&page));
             return (
                 StatusCode::BAD_REQUEST,
                 axum::response::Html(format!(
@@ -87,6 +89,22 @@ async fn save_form(
         }
         Err(error) => render_refusal(state, caller, uri, headers, request, error).await,
     }
+}
+
+/// `text` for HTML text or a quoted attribute.
+fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
 }
 
 /// Renders the edit page again around a refused save.

@@ -51,6 +51,16 @@ impl Caller {
         ))
     }
 
+    /// "Not found", the same for a user that does not exist and one outside the account's
+    /// scope: its reference is this request's own id, never the directory's.
+    pub(super) fn not_found(&self) -> ApiError {
+        let id = &self.origin.request_id;
+        ApiError {
+            reference: (!id.is_empty()).then(|| id.clone()),
+            ..ApiError::new(ErrorKind::NotFound)
+        }
+    }
+
     pub(super) fn policy(&self) -> &Policy {
         &self.services.policy
     }

@@ -35,11 +35,11 @@ impl Caller {
         &self,
         user: &str,
     ) -> Result<(UserProfile, UserAccess), ApiError> {
-        let profile = describe(self.directory(), user).await?;
+        let profile = self.describe_in_scope(user).await?;
         let access = self.access_to(&profile).await;
         if !access.can_view() {
             tracing::info!(account = %self.principal.account, user, "user outside the account's scope");
-            return Err(ApiError::new(ErrorKind::NotFound));
+            return Err(self.not_found());
         }
         Ok((profile, access))
     }
@@ -69,6 +69,19 @@ impl Caller {
         result
     }
 
+    /// Reads a user; a user that does not exist costs the same directory calls as one outside
+    /// the account's scope (whose check may read the account's own user), so that the time of
+    /// the answer does not tell them apart either.
+    async fn describe_in_scope(&self, user: &str) -> Result<UserProfile, ApiError> {
+        match describe(self.directory(), user).await {
+            Err(error) if error.kind == ErrorKind::NotFound => {
+                let _ = self.access_to(&UserProfile::default()).await;
+                Err(self.not_found())
+            }
+            read => read,
+        }
+    }
+
     async fn attempt_save(
         &self,
         request: &SaveRequest,
@@ -89,7 +102,8 @@ impl Caller {
         let changes = derive_changes(&request.loaded, &request.edited);
         pending.entry.changes = changes.iter().map(changed_value).collect();
 
-        let target = describe(directory, &request.user_id)
+        let target = self
+            .describe_in_scope(&request.user_id)
             .await
             .inspect_err(|error| {
                 pending.conclude(
@@ -107,7 +121,7 @@ impl Caller {
                 "save refused: user outside the account's scope"
             );
             pending.conclude(Outcome::Refused, "user outside the account's scope");
-            return Err(ApiError::new(ErrorKind::NotFound));
+            return Err(self.not_found());
         }
         if let Some(field) = access.forbidden_change(&changes) {
             tracing::warn!(

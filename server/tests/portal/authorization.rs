@@ -119,6 +119,26 @@ async fn an_employee_cannot_read_or_save_another_user() {
     portal.stop().await;
 }
 
+/// A user outside the account's scope and a user that does not exist answer alike: same
+/// status, same body apart from the portal's own request id (never the directory's), so
+/// nobody can probe who exists.
+#[tokio::test]
+async fn out_of_scope_and_unknown_users_are_indistinguishable() {
+    let portal = start().await;
+    portal.sign_in("employee").await;
+    let mut answers = Vec::new();
+    for user in ["sam.contractor", "no.such.person"] {
+        let (status, headers, mut error) = portal.call("get_user", json!({ "user": user })).await;
+        let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok());
+        assert_eq!(error["reference"].as_str(), request_id, "{user}: {error}");
+        error["reference"] = serde_json::Value::Null;
+        answers.push((status, error));
+    }
+    assert_eq!(answers[0].0, StatusCode::NOT_FOUND);
+    assert_eq!(answers[0], answers[1]);
+    portal.stop().await;
+}
+
 #[tokio::test]
 async fn hr_cannot_change_role_and_helpdesk_changes_nothing() {
     let portal = start().await;

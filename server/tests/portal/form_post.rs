@@ -136,3 +136,44 @@ async fn the_rendered_form_reads_back_as_the_values_it_shows() {
     assert_eq!(request.version, app::domain::version_of(&shown));
     portal.stop().await;
 }
+
+/// A field name taken from the request is shown escaped, never as markup.
+#[tokio::test]
+async fn an_unreadable_form_post_shows_the_request_escaped() {
+    let portal = start().await;
+    let pairs = vec![
+        ("version".to_owned(), "v".to_owned()),
+        ("loaded.<b>bold</b>".to_owned(), "x".to_owned()),
+    ];
+    let (status, _, html) = portal.post_form("/users/jane.doe", &pairs).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(!html.contains("<b>"), "{html}");
+    assert!(html.contains("&lt;b&gt;bold&lt;/b&gt;"), "{html}");
+    portal.stop().await;
+}
+
+/// The form posts without JavaScript carry the same Origin check as every other write.
+#[tokio::test]
+async fn form_posts_from_another_site_are_refused_and_change_nothing() {
+    let portal = start().await;
+    portal.sign_in("employee").await;
+    let (_, html) = portal.page("/me").await;
+    let before = portal.directory_value(JANE, "Telephone").await;
+    let edited = with_value(form_fields(&html), "Telephone", "+1 555 0666");
+    for path in ["/me", "/users/jane.doe"] {
+        for origin in [Some("https://evil.example"), None] {
+            let mut request = portal
+                .http
+                .post(portal.url(path))
+                .header("cookie", portal.cookie().unwrap_or_default())
+                .form(&edited);
+            if let Some(origin) = origin {
+                request = request.header("origin", origin);
+            }
+            let status = request.send().await.expect("answer").status();
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path} from {origin:?}");
+        }
+    }
+    assert_eq!(portal.directory_value(JANE, "Telephone").await, before);
+    portal.stop().await;
+}
