@@ -367,6 +367,11 @@ impl Policy {
 
     /// The access the roles give to one attribute of a user in `relation`: the most any
     /// grant in scope gives.
+    ///
+    /// One exception, whatever the policy says: where the roles' scope follows the account's
+    /// own department, the account may not change the Department of its own user. Changing it
+    /// would move the account's scope to whichever department it chose, so no save can widen
+    /// an account's scope.
     pub fn access(&self, roles: &[String], attribute: Attribute, relation: Relation) -> Access {
         let access = self
             .grants(roles)
@@ -376,8 +381,19 @@ impl Policy {
             .unwrap_or(Access::Hidden);
         match attribute {
             Attribute::Fact(_) => access.min(Access::Read),
+            Attribute::Field(Field::Department)
+                if relation.is_self && self.scope_follows_department(roles) =>
+            {
+                access.min(Access::Read)
+            }
             Attribute::Field(_) => access,
         }
+    }
+
+    /// Whether what the roles may reach depends on the account's own department.
+    pub fn scope_follows_department(&self, roles: &[String]) -> bool {
+        self.grants(roles)
+            .any(|g| g.scope == Scope::Department && g.access > Access::Hidden)
     }
 
     /// Every attribute's access for a user in `relation`.
@@ -641,6 +657,42 @@ mod tests {
         assert_eq!(policy.access(&r, job, Relation::STRANGER), Access::Read);
         assert!(policy.needs_relation(&r));
         assert!(policy.can_browse(&r));
+    }
+
+    /// No save can widen an account's scope: where it follows the account's department, the
+    /// account may read but not change its own Department, whatever the grants say. A
+    /// colleague's department stays editable (moving them out only narrows the scope).
+    #[test]
+    fn a_department_scoped_account_cannot_move_its_own_department() {
+        let mut policy = Policy::new();
+        let everything: Vec<Attribute> = Attribute::all().collect();
+        policy.grant(
+            "manager",
+            Scope::Department,
+            Access::Edit,
+            everything.clone(),
+        );
+        policy.grant("admin", Scope::All, Access::Edit, everything);
+        let department = Attribute::Field(Field::Department);
+        let manager = roles("manager");
+        assert_eq!(policy.access(&manager, department, SELF), Access::Read);
+        assert_eq!(
+            policy.resolve(&manager, SELF).field(Field::Department),
+            Access::Read
+        );
+        assert_eq!(policy.access(&manager, department, COLLEAGUE), Access::Edit);
+        assert_eq!(
+            policy.access(&manager, Attribute::Field(Field::JobTitle), SELF),
+            Access::Edit
+        );
+        // With an `all` role beside it, the scope still follows the department.
+        let both = vec!["manager".to_owned(), "admin".to_owned()];
+        assert_eq!(policy.access(&both, department, SELF), Access::Read);
+        // A scope that doesn't follow a department is not limited.
+        assert_eq!(
+            policy.access(&roles("admin"), department, SELF),
+            Access::Edit
+        );
     }
 
     #[test]

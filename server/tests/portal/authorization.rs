@@ -139,6 +139,49 @@ async fn out_of_scope_and_unknown_users_are_indistinguishable() {
     portal.stop().await;
 }
 
+/// No save can widen an account's scope: with a policy that lets a department-scoped role
+/// edit everything, a manager still cannot move its own user into another department (and so
+/// reach that department's people); the page shows Department read-only.
+#[tokio::test]
+async fn a_department_scoped_manager_cannot_move_itself_into_another_department() {
+    let portal = start_with_policy(
+        "[[roles.manager]]\nscope = \"department\"\nedit = [\"*\"]\n\n\
+         [[roles.admin]]\nscope = \"all\"\nedit = [\"*\"]\n",
+        |_| {},
+    )
+    .await;
+    let department = portal.directory_value(JANE, "Department").await;
+    add_account(
+        &portal,
+        "manager",
+        "manager",
+        Some("jane.doe@demo.example.com"),
+    )
+    .await;
+    portal.sign_in("manager").await;
+    let own = portal.get_user(JANE).await;
+    let (status, error) = portal
+        .save(JANE, &own, &[("Department", "Finance")])
+        .await
+        .into_pair();
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    assert_eq!(error["field_errors"][0]["field"], "Department", "{error}");
+    assert_eq!(portal.directory_value(JANE, "Department").await, department);
+    // The rest of its own profile stays editable.
+    let (status, _) = portal
+        .save(JANE, &own, &[("JobTitle", "Head of Things")])
+        .await
+        .into_pair();
+    assert_eq!(status, StatusCode::OK);
+    let (_, html) = portal.page("/users/jane.doe").await;
+    assert!(
+        !html.contains("name=\"Department\""),
+        "Department is not an input"
+    );
+    assert!(html.contains("name=\"JobTitle\""));
+    portal.stop().await;
+}
+
 #[tokio::test]
 async fn hr_cannot_change_role_and_helpdesk_changes_nothing() {
     let portal = start().await;

@@ -243,6 +243,7 @@ impl Portal {
             "JobTitle" => user.job_title(),
             "Telephone" => user.telephone(),
             "City" => user.city(),
+            "Department" => user.department(),
             "Role" => user.user_role().map(|r| r.as_str()),
             other => panic!("field {other} not handled"),
         };
