@@ -49,49 +49,30 @@ pub const DEMO_ACCOUNTS: [(&str, &str, Option<&str>); 4] = [
     ("employee", "employee", Some("jane.doe@demo.example.com")),
 ];
 
-/// Creates the demo accounts that don't exist yet, and gives existing ones `password` if they
-/// have another (so `PORTAL_DEMO_PASSWORD` takes effect on the next start).
+/// Creates the demo accounts that don't exist yet, with `password`. An existing one is left as
+/// it is: a password someone changed since stays changed.
 pub async fn ensure_demo_accounts(accounts: &AccountStore, password: &str) -> Result<(), String> {
     for (login, role, user) in DEMO_ACCOUNTS {
         let existing = accounts
             .find_by_login(login)
             .await
             .map_err(|e| e.to_string())?;
-        let owned = password.to_owned();
-        let hash = match &existing {
-            Some(account) => {
-                let current = account.password_hash.clone();
-                let same = tokio::task::spawn_blocking(move || {
-                    password::verify_password(&current, &owned)
-                })
-                .await
-                .unwrap_or(false);
-                if same {
-                    continue;
-                }
-                password::hash_password(password)?
-            }
-            None => tokio::task::spawn_blocking(move || password::hash_password(&owned))
-                .await
-                .map_err(|e| e.to_string())??,
-        };
-        match existing {
-            Some(_) => accounts
-                .set_password_hash(login, &hash)
-                .await
-                .map_err(|e| e.to_string())?,
-            None => {
-                accounts
-                    .add(NewAccount {
-                        login: login.to_owned(),
-                        password_hash: hash,
-                        roles: vec![role.to_owned()],
-                        workmail_user: user.map(str::to_owned),
-                    })
-                    .await
-                    .map_err(|e| e.to_string())?;
-            }
+        if existing.is_some() {
+            continue;
         }
+        let owned = password.to_owned();
+        let hash = tokio::task::spawn_blocking(move || password::hash_password(&owned))
+            .await
+            .map_err(|e| e.to_string())??;
+        accounts
+            .add(NewAccount {
+                login: login.to_owned(),
+                password_hash: hash,
+                roles: vec![role.to_owned()],
+                workmail_user: user.map(str::to_owned),
+            })
+            .await
+            .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -352,4 +333,50 @@ async fn render_login(
         .await;
     *response.status_mut() = status;
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The demo accounts are created once; a password changed since survives a restart.
+    #[tokio::test]
+    async fn demo_accounts_are_created_when_missing_and_left_alone_after() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("portal.sqlite3").display()
+        );
+        let database = crate::store::open_url(&url).await.expect("database");
+        let accounts = AccountStore::new(&database);
+        ensure_demo_accounts(&accounts, "first-password")
+            .await
+            .expect("created");
+        let changed = password::hash_password("changed-by-admin").expect("hash");
+        accounts
+            .set_password_hash("admin", &changed)
+            .await
+            .expect("changed");
+        ensure_demo_accounts(&accounts, "first-password")
+            .await
+            .expect("checked");
+        let admin = accounts
+            .find_by_login("admin")
+            .await
+            .expect("read")
+            .expect("admin");
+        assert!(password::verify_password(
+            &admin.password_hash,
+            "changed-by-admin"
+        ));
+        let hr = accounts
+            .find_by_login("hr")
+            .await
+            .expect("read")
+            .expect("hr");
+        assert!(password::verify_password(
+            &hr.password_hash,
+            "first-password"
+        ));
+    }
 }
