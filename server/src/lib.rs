@@ -6,6 +6,7 @@
 //! - [`state`]: what every handler can reach; [`router`]: every route and layer;
 //! - [`directory`]: the WorkMail adapter and connecting to it; [`background`]: the index refresh;
 //! - [`auth`], [`origin_check`], [`request_origin`]: who is asking, and from where;
+//!   [`security_headers`]: the headers every answer carries;
 //! - [`form_post`], [`audit`]: the handlers outside Leptos; [`store`]: the portal database;
 //! - [`config`], [`policy_file`], [`cli`]: settings, the policy file, the accounts command.
 
@@ -26,6 +27,7 @@ mod page;
 pub mod policy_file;
 mod request_origin;
 pub mod router;
+pub mod security_headers;
 pub mod start;
 mod start_error;
 pub mod state;

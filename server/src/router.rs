@@ -1,7 +1,10 @@
 //! The axum application: every route of the portal and the layers around them.
 
 use crate::state::AppState;
-use crate::{api_status, audit, auth, form_post, origin_check, request_origin, static_files};
+use crate::{
+    api_status, audit, auth, form_post, origin_check, request_origin, security_headers,
+    static_files,
+};
 use app::routes::{AUDIT_CSV_PATH, AUDIT_JSON_PATH, LOGIN_PATH, LOGOUT_PATH, ME_PATH, USER_ROUTE};
 use axum::Router;
 use axum::routing::{get, post};
@@ -44,6 +47,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.own_origin.clone(),
             origin_check::same_origin_writes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.security_headers,
+            security_headers::add,
         ))
         // Outermost: every answer carries a request id.
         .layer(axum::middleware::from_fn(request_origin::assign))

@@ -10,6 +10,7 @@ use crate::config::{DirectorySetting, PortalConfig};
 use crate::directory::connect::{check_directory, connect_settings};
 use crate::directory::{self, WorkMailDirectory};
 use crate::origin_check::OwnOrigin;
+use crate::security_headers::SecurityHeaders;
 use crate::state::AppState;
 use crate::store::{self, AccountStore};
 use crate::{StartError, policy_file};
@@ -195,6 +196,12 @@ pub async fn start(
         },
         sessions: auth::session::layer(&config, sessions),
         own_origin: OwnOrigin(config.public_url.as_deref().map(Arc::from)),
+        security_headers: SecurityHeaders {
+            https: config
+                .public_url
+                .as_deref()
+                .is_some_and(|url| url.starts_with("https://")),
+        },
     };
     let app = crate::router::router(state);
 

@@ -3,6 +3,7 @@
 use crate::auth::AuthState;
 use crate::auth::session::SessionBackend;
 use crate::origin_check::OwnOrigin;
+use crate::security_headers::SecurityHeaders;
 use app::session::Services;
 use axum::extract::FromRef;
 use leptos::prelude::*;
@@ -17,6 +18,7 @@ pub struct AppState {
     pub auth: AuthState,
     pub sessions: SessionManagerLayer<SessionBackend>,
     pub own_origin: OwnOrigin,
+    pub security_headers: SecurityHeaders,
 }
 
 impl AppState {

@@ -27,5 +27,7 @@ mod directory_errors;
 mod form_post;
 #[path = "portal/saving.rs"]
 mod saving;
+#[path = "portal/security_headers.rs"]
+mod security_headers;
 #[path = "portal/sessions.rs"]
 mod sessions;

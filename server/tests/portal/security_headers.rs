@@ -1,0 +1,91 @@
+//! The headers every answer carries.
+
+use crate::harness::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn pages_and_answers_carry_the_security_headers() {
+    let portal = start().await;
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    // A page with personal data.
+    let page = portal
+        .with_session(portal.http.get(portal.url("/users/jane.doe")))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(
+        header(&page, "x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
+    assert_eq!(
+        header(&page, "referrer-policy").as_deref(),
+        Some("same-origin")
+    );
+    assert_eq!(header(&page, "cache-control").as_deref(), Some("no-store"));
+    let policy = header(&page, "content-security-policy").unwrap_or_default();
+    for directive in [
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+    ] {
+        assert!(policy.contains(directive), "{policy}");
+    }
+    // Without an https public URL there is no HSTS.
+    assert_eq!(header(&page, "strict-transport-security"), None);
+
+    // A server function's answer.
+    let answer = portal
+        .with_session(portal.http.post(portal.url("/api/get_user")))
+        .header("origin", portal.origin())
+        .json(&json!({ "user": JANE }))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(
+        header(&answer, "cache-control").as_deref(),
+        Some("no-store")
+    );
+    assert_eq!(
+        header(&answer, "x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
+
+    // The sign-in page, without a session.
+    let login = portal
+        .http
+        .get(portal.url("/login"))
+        .send()
+        .await
+        .expect("login");
+    assert!(header(&login, "content-security-policy").is_some());
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn an_https_public_url_turns_on_hsts() {
+    let portal =
+        start_signed_out(|c| c.public_url = Some("https://portal.example.com".into())).await;
+    let login = portal
+        .http
+        .get(portal.url("/login"))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(
+        login
+            .headers()
+            .get("strict-transport-security")
+            .and_then(|v| v.to_str().ok()),
+        Some("max-age=31536000")
+    );
+    portal.stop().await;
+}
