@@ -259,8 +259,9 @@ impl PortalConfig {
         Ok(config)
     }
 
-    /// Whether the session cookie must be `Secure` (the portal is reached over https).
-    pub fn secure_cookies(&self) -> bool {
+    /// Whether the portal is reached over https (an https `PORTAL_PUBLIC_URL`): then the
+    /// session cookie is `Secure` and `__Host-`-prefixed, and answers carry HSTS.
+    pub fn served_over_https(&self) -> bool {
         self.public_url
             .as_deref()
             .is_some_and(|url| url.starts_with("https://"))
@@ -421,7 +422,7 @@ mod tests {
             ("PORTAL_POLICY", "/etc/portal/policy.toml"),
         ]))
         .expect("valid");
-        assert!(config.secure_cookies());
+        assert!(config.served_over_https());
         assert_eq!(
             config.public_url.as_deref(),
             Some("https://portal.example.com")
@@ -434,7 +435,7 @@ mod tests {
             config.policy_file,
             Some(PathBuf::from("/etc/portal/policy.toml"))
         );
-        assert!(!PortalConfig::default().secure_cookies());
+        assert!(!PortalConfig::default().served_over_https());
     }
 
     #[test]

@@ -33,11 +33,9 @@ pub async fn same_origin_writes(
     let allowed = match (&own.0, origin) {
         (Some(public), Some(origin)) => public.eq_ignore_ascii_case(origin),
         (None, Some(_)) => {
-            let host = request
-                .headers()
-                .get("x-forwarded-host")
-                .or_else(|| request.headers().get(HOST))
-                .and_then(|v| v.to_str().ok());
+            // Only the Host the client connected to: a forwarded host is the client's to say
+            // (behind a proxy, set PORTAL_PUBLIC_URL).
+            let host = request.headers().get(HOST).and_then(|v| v.to_str().ok());
             is_same_origin(origin, host)
         }
         (_, None) => false,

@@ -197,10 +197,7 @@ pub async fn start(
         sessions: auth::session::layer(&config, sessions),
         own_origin: OwnOrigin(config.public_url.as_deref().map(Arc::from)),
         security_headers: SecurityHeaders {
-            https: config
-                .public_url
-                .as_deref()
-                .is_some_and(|url| url.starts_with("https://")),
+            https: config.served_over_https(),
         },
     };
     let app = crate::router::router(state);
@@ -212,6 +209,14 @@ pub async fn start(
     let addr = listener
         .local_addr()
         .map_err(|source| StartError::Listen { addr, source })?;
+    if !addr.ip().is_loopback() && !config.served_over_https() {
+        tracing::warn!(
+            %addr,
+            "listening beyond this machine without an https PORTAL_PUBLIC_URL: sessions travel \
+             in the clear unless a TLS proxy is in front (then set PORTAL_PUBLIC_URL to its \
+             https address)"
+        );
+    }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         // Small responses (a static file's body after its headers) would otherwise wait for

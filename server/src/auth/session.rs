@@ -12,8 +12,10 @@ use tower_sessions::session_store::{self, ExpiredDeletion};
 use tower_sessions::{Expiry, MemoryStore, Session, SessionManagerLayer, SessionStore};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
-/// The session cookie's name.
+/// The session cookie's name over plain http.
 pub const COOKIE_NAME: &str = "portal_session";
+/// The session cookie's name behind https.
+pub const SECURE_COOKIE_NAME: &str = "__Host-portal_session";
 const AUTH_KEY: &str = "portal.auth";
 
 /// Where sessions live: the portal database (SQLite or PostgreSQL), or memory
@@ -146,12 +148,22 @@ pub fn layer(
         i64::try_from(config.session_idle_timeout.as_secs()).unwrap_or(i64::MAX),
     );
     SessionManagerLayer::new(backend)
-        .with_name(COOKIE_NAME)
+        .with_name(cookie_name(config))
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(config.secure_cookies())
+        .with_secure(config.served_over_https())
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle))
+}
+
+/// The session cookie's name: `__Host-`-prefixed behind https, so that the browser accepts it
+/// only from this host, over https, for the whole site (no subdomain can set or shadow it).
+pub fn cookie_name(config: &PortalConfig) -> &'static str {
+    if config.served_over_https() {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
 }
 
 /// How often activity is written back to the store to move the idle expiry on: a tenth of the

@@ -89,3 +89,60 @@ async fn an_https_public_url_turns_on_hsts() {
     );
     portal.stop().await;
 }
+
+/// Behind https the session cookie is `__Host-`-prefixed: only this host, over https, for the
+/// whole site.
+#[tokio::test]
+async fn behind_https_the_session_cookie_is_host_only() {
+    let public = "https://portal.example.com";
+    let portal = start_signed_out(|c| c.public_url = Some(public.into())).await;
+    let response = portal
+        .http
+        .post(portal.url("/login"))
+        .header("origin", public)
+        .form(&[("login", "admin"), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .expect("sign-in answers");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let set_cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-portal_session="))
+        .map(str::to_owned)
+        .unwrap_or_default();
+    for attribute in ["Secure", "HttpOnly", "Path=/"] {
+        assert!(set_cookie.contains(attribute), "{attribute}: {set_cookie}");
+    }
+    assert!(!set_cookie.contains("Domain"), "{set_cookie}");
+    portal.stop().await;
+}
+
+/// Without `PORTAL_PUBLIC_URL` the Origin check compares with the Host the client connected
+/// to; a forwarded host the client made up does not make a foreign Origin its own.
+#[tokio::test]
+async fn a_forwarded_host_does_not_vouch_for_a_foreign_origin() {
+    let portal = start().await;
+    let before = portal.directory_value(JANE, "JobTitle").await;
+    let loaded = portal.get_user(JANE).await["values"].clone();
+    let mut edited = loaded.clone();
+    edited["JobTitle"] = json!("Forwarded");
+    let response = portal
+        .with_session(portal.http.post(portal.url("/api/update_user")))
+        .header("origin", "http://evil.example")
+        .header("x-forwarded-host", "evil.example")
+        .json(&json!({ "request": {
+            "user_id": JANE,
+            "version": version_of(&loaded),
+            "loaded": loaded,
+            "edited": edited,
+        }}))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(portal.directory_value(JANE, "JobTitle").await, before);
+    portal.stop().await;
+}
