@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './csp';
 import { signIn } from './sign-in';
 
 test.beforeEach(async ({ page }) => {

@@ -1,4 +1,4 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './csp';
 import { signIn } from './sign-in';
 
 // Every page needs a session: these tests work as the demo admin, who may edit every field.

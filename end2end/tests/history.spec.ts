@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './csp';
 import { signIn } from './sign-in';
 
 // The audit trail as people read it: a user's History tab and the admin's audit log.

@@ -1,4 +1,4 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './csp';
 import { signIn, DEMO_PASSWORD } from './sign-in';
 
 // What each demo role may edit on Jane Doe's page (employee: on its own page, /me).

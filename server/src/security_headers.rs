@@ -1,6 +1,8 @@
-//! Security headers on every answer: no MIME sniffing, no referrer to other sites, no framing,
-//! no plugins, no `<base>` rewriting, HSTS behind TLS, and `no-store` on anything that may carry
-//! personal data (pages and server-function answers; static files keep their own caching).
+//! Security headers on every answer: no MIME sniffing, no referrer to other sites, HSTS behind
+//! TLS, and `no-store` on anything that may carry personal data (pages and server-function
+//! answers; static files keep their own caching). The app's pages set their own
+//! Content-Security-Policy (it carries the request's script nonce: `app::shell`); any other
+//! HTML answer gets one that allows nothing but links and forms back to the portal.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -19,9 +21,9 @@ pub struct SecurityHeaders {
     pub https: bool,
 }
 
-/// The policy of every HTML page. Scripts are not restricted yet: Leptos' inline hydration
-/// script would need a per-request nonce first.
-const PAGE_POLICY: &str = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'";
+/// The policy of an HTML answer that did not set one (a plain error page): nothing to load.
+const FALLBACK_POLICY: &str =
+    "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The middleware.
 pub async fn add(
@@ -41,10 +43,10 @@ pub async fn add(
     let headers = response.headers_mut();
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    if html {
+    if html && !headers.contains_key(CONTENT_SECURITY_POLICY) {
         headers.insert(
             CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(PAGE_POLICY),
+            HeaderValue::from_static(FALLBACK_POLICY),
         );
     }
     if (html || json) && !headers.contains_key(CACHE_CONTROL) {

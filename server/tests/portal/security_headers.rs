@@ -32,14 +32,33 @@ async fn pages_and_answers_carry_the_security_headers() {
     assert_eq!(header(&page, "cache-control").as_deref(), Some("no-store"));
     let policy = header(&page, "content-security-policy").unwrap_or_default();
     for directive in [
+        "default-src 'self'",
         "frame-ancestors 'none'",
         "object-src 'none'",
         "base-uri 'none'",
     ] {
         assert!(policy.contains(directive), "{policy}");
     }
+    // Inline scripts run only with this answer's nonce, and every inline script has it.
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(nonce.len() >= 16, "{policy}");
     // Without an https public URL there is no HSTS.
     assert_eq!(header(&page, "strict-transport-security"), None);
+    let html = page.text().await.expect("html");
+    let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+    assert!(!scripts.is_empty());
+    for script in scripts {
+        let tag = &script[..script.find('>').unwrap_or(script.len())];
+        assert!(
+            tag.contains(" src=") || tag.contains(&format!("nonce=\"{nonce}\"")),
+            "<script{tag}>"
+        );
+    }
 
     // A server function's answer.
     let answer = portal
