@@ -111,6 +111,15 @@ impl Verifier {
                 )));
             }
         }
+        // The operation and the body's type must be covered too, or a captured signature of
+        // one operation could be replayed as another.
+        for required in ["x-amz-target", "content-type"] {
+            if headers.contains_key(required) && !auth.signed_headers.contains(&required) {
+                return Err(incomplete(format!(
+                    "SignedHeaders must include {required} when the request has it."
+                )));
+            }
+        }
 
         let payload_hash = hex::encode(Sha256::digest(body));
         if let Some(claimed) = header_value(headers, "x-amz-content-sha256")
@@ -236,19 +245,7 @@ fn canonical_request(
     signed_headers: &[&str],
     payload_hash: &str,
 ) -> String {
-    let mut query: Vec<(&str, &str)> = uri
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
-        .collect();
-    query.sort_unstable();
-    let query = query
-        .iter()
-        .map(|(key, value)| format!("{key}={value}"))
-        .collect::<Vec<_>>()
-        .join("&");
+    let query = canonical_query(uri.query().unwrap_or(""));
 
     let mut canonical_headers = String::new();
     for name in signed_headers {
@@ -268,15 +265,98 @@ fn canonical_request(
         canonical_headers.push_str(&values.join(","));
         canonical_headers.push('\n');
     }
-    let path = if uri.path().is_empty() {
-        "/"
-    } else {
-        uri.path()
-    };
+    let path = canonical_path(uri.path());
     format!(
         "{method}\n{path}\n{query}\n{canonical_headers}\n{}\n{payload_hash}",
         signed_headers.join(";")
     )
+}
+
+/// The path as SigV4 signs it for every service but S3: dot segments removed, then the path as
+/// sent percent-encoded once more (so `%20` on the wire is `%2520` here).
+fn canonical_path(path: &str) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/').skip(1) {
+        match segment {
+            "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    let ends_with_slash = path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..");
+    let mut normalized = format!("/{}", segments.join("/"));
+    if ends_with_slash && !normalized.ends_with('/') {
+        normalized.push('/');
+    }
+    uri_encode(&normalized, b"/")
+}
+
+/// The query as SigV4 signs it: each name and value decoded, encoded again with SigV4's rules,
+/// and the pairs sorted by name, then value.
+fn canonical_query(query: &str) -> String {
+    let mut pairs: Vec<(String, String)> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (
+                uri_encode(&form_decode(key), b""),
+                uri_encode(&form_decode(value), b""),
+            )
+        })
+        .collect();
+    pairs.sort_unstable();
+    pairs
+        .iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// SigV4's encoding: letters, digits and `-_.~` as they are, and the bytes in `keep`; every
+/// other byte as `%XX` in upper case.
+fn uri_encode(text: &str, keep: &[u8]) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) || keep.contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+/// A query component decoded as a form: `+` is a space, `%XX` a byte (a malformed escape is
+/// kept as it is).
+fn form_decode(text: &str) -> String {
+    let hex = |byte: u8| char::from(byte).to_digit(16);
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = match bytes.get(i..i + 3) {
+            Some([b'%', high, low]) => hex(*high).zip(hex(*low)),
+            _ => None,
+        };
+        match (bytes[i], escaped) {
+            (_, Some((high, low))) => {
+                decoded.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b'+', None) => {
+                decoded.push(b' ');
+                i += 1;
+            }
+            (byte, None) => {
+                decoded.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 fn collapse_spaces(value: &str) -> String {
@@ -325,6 +405,102 @@ mod tests {
             .as_secs();
         assert_eq!(secs, 1_440_938_160);
         assert!(parse_amz_date("2015-08-30").is_err());
+    }
+
+    #[test]
+    fn paths_and_queries_are_canonical_as_sigv4_says() {
+        assert_eq!(canonical_path(""), "/");
+        assert_eq!(canonical_path("/"), "/");
+        assert_eq!(canonical_path("/a/./b/../c%20d"), "/a/c%2520d");
+        assert_eq!(canonical_path("/a/b/"), "/a/b/");
+        assert_eq!(canonical_query("b=2&a=1&a=0"), "a=0&a=1&b=2");
+        assert_eq!(
+            canonical_query("q=x+y&r=%7e%2F&flag"),
+            "flag=&q=x%20y&r=~%2F"
+        );
+        assert_eq!(canonical_query("bad=%zz%é"), "bad=%25zz%25%C3%A9");
+    }
+
+    /// A request signed by `aws-sigv4` (the signer of the AWS SDKs), optionally leaving some
+    /// headers unsigned.
+    fn signed(
+        uri: &str,
+        unsigned: &[&'static str],
+        now: SystemTime,
+    ) -> axum::http::Request<Vec<u8>> {
+        use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+        let body = br#"{"OrganizationId":"m-1"}"#.to_vec();
+        let mut request = axum::http::Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("host", "127.0.0.1:4566")
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("x-amz-target", "WorkMailService.DescribeOrganization")
+            .body(body.clone())
+            .expect("request");
+        let identity =
+            aws_sdk_workmail::config::Credentials::new("test", "secret", None, None, "test").into();
+        let mut settings = SigningSettings::default();
+        settings.excluded_headers = Some(unsigned.iter().map(|h| (*h).into()).collect());
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region("us-east-1")
+            .name(SERVICE)
+            .time(now)
+            .settings(settings)
+            .build()
+            .expect("params")
+            .into();
+        let headers = request
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.to_str().unwrap_or_default()));
+        let signable = SignableRequest::new("POST", uri, headers, SignableBody::Bytes(&body))
+            .expect("signable");
+        let (instructions, _) = sign(signable, &params).expect("signed").into_parts();
+        instructions.apply_to_request_http1x(&mut request);
+        request
+    }
+
+    fn check(request: &axum::http::Request<Vec<u8>>, now: SystemTime) -> Result<(), ApiError> {
+        let uri: Uri = request.uri().to_string().parse().expect("uri");
+        Verifier::new("test", "secret", "us-east-1").verify(
+            &Method::POST,
+            &uri,
+            request.headers(),
+            request.body(),
+            now,
+        )
+    }
+
+    #[test]
+    fn what_the_sdks_signer_signs_is_accepted_with_any_path_and_query() {
+        let now = SystemTime::now();
+        for uri in [
+            "http://127.0.0.1:4566/",
+            "http://127.0.0.1:4566/a/./b/../c%20d?b=2&a=x+y&a=%7E",
+        ] {
+            let request = signed(uri, &[], now);
+            assert_eq!(check(&request, now).err().map(|e| e.kind), None, "{uri}");
+        }
+    }
+
+    #[test]
+    fn an_unsigned_operation_or_content_type_is_refused_and_a_changed_one_breaks_the_signature() {
+        let now = SystemTime::now();
+        for unsigned in ["x-amz-target", "content-type"] {
+            let request = signed("http://127.0.0.1:4566/", &[unsigned], now);
+            let error = check(&request, now).err().map(|e| e.kind);
+            assert_eq!(error, Some(ErrorKind::IncompleteSignature), "{unsigned}");
+        }
+        // Replayed as another operation.
+        let mut request = signed("http://127.0.0.1:4566/", &[], now);
+        request.headers_mut().insert(
+            "x-amz-target",
+            axum::http::HeaderValue::from_static("WorkMailService.DeleteUser"),
+        );
+        let error = check(&request, now).err().map(|e| e.kind);
+        assert_eq!(error, Some(ErrorKind::InvalidSignature));
     }
 
     #[test]
