@@ -4,7 +4,7 @@
 use super::Caller;
 use crate::directory_index::Snapshot;
 use crate::domain::{
-    AuditFilter, AuditRight, DirectoryQuery, IndexedUser, Readable, Relation, search,
+    AuditFilter, AuditRight, DirectoryQuery, IndexedUser, Readable, Relation, UserAccess, search,
 };
 use crate::wire::{ApiError, Dashboard, DirectoryRow, DirectoryView, ErrorKind, RecentChange};
 use std::collections::BTreeMap;
@@ -109,6 +109,12 @@ impl Caller {
                         let Some(readable) = visibility.readable(user) else {
                             continue;
                         };
+                        // As in History: a change made only to fields the reader may not see
+                        // of this user is not shown (not even when, or by whom).
+                        let (at_ms, account) = (record.at_ms, record.account.clone());
+                        if record.for_reader(&visibility.access(user), false).is_none() {
+                            continue;
+                        }
                         if recent
                             .iter()
                             .any(|r: &RecentChange| r.user_id == user.user.user_id)
@@ -123,8 +129,8 @@ impl Caller {
                                 .filter(|d| !d.is_empty())
                                 .or(row.name)
                                 .unwrap_or_else(|| user.user.user_id.clone()),
-                            at_ms: record.at_ms,
-                            account: record.account,
+                            at_ms,
+                            account,
                         });
                         if recent.len() == 10 {
                             break;
@@ -164,6 +170,8 @@ struct Visibility<'s> {
     own_department: Option<&'s str>,
     /// `[is_self][same_department]`.
     table: [[Option<Readable>; 2]; 2],
+    /// The same, the whole access.
+    access: [[UserAccess; 2]; 2],
 }
 
 impl<'s> Visibility<'s> {
@@ -177,14 +185,21 @@ impl<'s> Visibility<'s> {
                     .is_some_and(|e| e.eq_ignore_ascii_case(mine))
             })
         });
-        let readable_for = |is_self: bool, same_department: bool| {
-            Readable::from_access(&caller.policy().resolve(
+        let access_for = |is_self: bool, same_department: bool| {
+            caller.policy().resolve(
                 roles,
                 Relation {
                     is_self,
                     same_department,
                 },
-            ))
+            )
+        };
+        let access = [
+            [access_for(false, false), access_for(false, true)],
+            [access_for(true, false), access_for(true, true)],
+        ];
+        let readable_for = |is_self: bool, same_department: bool| {
+            Readable::from_access(&access[usize::from(is_self)][usize::from(same_department)])
         };
         Self {
             own_id: own.map(|u| u.user.user_id.as_str()),
@@ -195,14 +210,27 @@ impl<'s> Visibility<'s> {
                 [readable_for(false, false), readable_for(false, true)],
                 [readable_for(true, false), readable_for(true, true)],
             ],
+            access,
         }
     }
 
     fn readable(&self, user: &IndexedUser) -> Option<Readable> {
+        let (is_self, same_department) = self.relation(user);
+        self.table[usize::from(is_self)][usize::from(same_department)]
+    }
+
+    /// What the account may do with `user`.
+    fn access(&self, user: &IndexedUser) -> UserAccess {
+        let (is_self, same_department) = self.relation(user);
+        self.access[usize::from(is_self)][usize::from(same_department)].clone()
+    }
+
+    /// (is the account's own user, is in the account's department).
+    fn relation(&self, user: &IndexedUser) -> (bool, bool) {
         let is_self = self.own_id == Some(user.user.user_id.as_str());
         let same_department =
             self.own_department.is_some() && user.user.department.as_deref() == self.own_department;
-        self.table[usize::from(is_self)][usize::from(same_department)]
+        (is_self, same_department)
     }
 
     /// The columns any row may show.

@@ -100,7 +100,6 @@ impl Caller {
             ));
         }
         let changes = derive_changes(&request.loaded, &request.edited);
-        pending.entry.changes = changes.iter().map(changed_value).collect();
 
         let target = self
             .describe_in_scope(&request.user_id)
@@ -113,6 +112,16 @@ impl Caller {
             })?;
         pending.entry.target_id = Some(target.user_id.clone());
         pending.entry.target_email = target.email.clone();
+        // The record's old values are what the directory holds, never what the browser says
+        // it loaded (a forged request must not write its own history).
+        pending.entry.changes = changes
+            .iter()
+            .map(|change| ChangedValue {
+                field: change.field,
+                old: target.values.get(change.field).to_owned(),
+                new: change.to.clone(),
+            })
+            .collect();
         let access = self.access_to(&target).await;
         if !access.can_view() {
             tracing::warn!(
@@ -565,6 +574,28 @@ mod tests {
         let record = failing.only_record();
         assert_eq!(record.outcome, Some(Outcome::DirectoryError));
         assert_eq!(failing.audit.open_intents(), 0);
+    }
+
+    /// A refused save's record holds the directory's values as old values, whatever the
+    /// browser claimed to have loaded.
+    #[test]
+    fn a_refused_saves_record_keeps_the_directorys_old_values() {
+        let world = World::new(jane());
+        let forged = jane().with(Field::JobTitle, "Intern");
+        let _ = save(
+            &world.as_jane(),
+            &request(forged.clone(), forged.with(Field::JobTitle, "CEO")),
+        );
+        let record = world.only_record();
+        assert_eq!(record.outcome, Some(Outcome::Refused));
+        assert_eq!(
+            record.changes,
+            vec![ChangedValue {
+                field: Field::JobTitle,
+                old: "Engineer".into(),
+                new: "CEO".into()
+            }]
+        );
     }
 
     #[test]

@@ -410,6 +410,52 @@ log = ["admin"]
     portal.stop().await;
 }
 
+/// The dashboard's "recently changed" list follows the same rule as History: a change made
+/// only to fields the reader may not see does not show (not even when, or by whom).
+#[tokio::test]
+async fn the_dashboard_leaves_out_changes_to_fields_the_reader_may_not_see() {
+    let policy = r#"
+[[roles.admin]]
+scope = "all"
+read = ["*"]
+edit = ["*"]
+
+[[roles.viewer]]
+scope = "all"
+read = ["JobTitle", "DisplayName", "Name", "Email"]
+
+[audit]
+history = ["viewer"]
+log = ["admin"]
+"#;
+    let portal = start_with_policy(policy, |_| {}).await;
+    add_account(&portal, "viewer", "viewer", None).await;
+    let recent_as_viewer = || async {
+        portal.sign_in("viewer").await;
+        let (status, _, dashboard) = portal.call("get_dashboard", json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{dashboard}");
+        portal.sign_in("admin").await;
+        dashboard["recent"]
+            .as_array()
+            .map(|r| r.iter().map(|c| c["user_id"].clone()).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    let jane = portal.get_user(JANE).await;
+    let (status, _, body) = portal
+        .save(JANE, &jane, &[("Telephone", "+1 555 0188")])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        !recent_as_viewer().await.contains(&jane["user_id"]),
+        "a change only to a hidden field shows nowhere"
+    );
+    let now = portal.get_user(JANE).await;
+    let (status, _, body) = portal.save(JANE, &now, &[("JobTitle", "Seen")]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(recent_as_viewer().await.contains(&jane["user_id"]));
+    portal.stop().await;
+}
+
 #[tokio::test]
 async fn no_audit_intent_means_nothing_is_written() {
     let portal = start().await;
