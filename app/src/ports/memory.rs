@@ -201,6 +201,13 @@ impl AuditLog for MemoryAudit {
         Box::pin(async move { result })
     }
 
+    fn pseudonym(&self, text: &str) -> String {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut hasher = DefaultHasher::new();
+        text.hash(&mut hasher);
+        format!("hash:{:016x}", hasher.finish())
+    }
+
     fn search<'a>(
         &'a self,
         _filter: &'a AuditFilter,

@@ -64,6 +64,11 @@ pub trait AuditLog: Send + Sync + 'static {
     fn close_intent(&self, intent: i64, entry: AuditEntry)
     -> BoxFuture<'_, Result<(), AuditError>>;
 
+    /// A stand-in for `text` that the log may hold where `text` itself must not be kept (a
+    /// sign-in name that matches no account may be someone's password): a keyed hash, the same
+    /// for the same text on this installation, so repeated attempts can still be told apart.
+    fn pseudonym(&self, text: &str) -> String;
+
     /// One page of records matching `filter`, newest first.
     fn search<'a>(
         &'a self,

@@ -62,7 +62,8 @@ impl ValueModes {
 
     /// HMAC-SHA-256 under the installation's key, shortened to 128 bits: equal values can be
     /// matched, but a value cannot be guessed from the log without the key.
-    fn hash(&self, value: &str) -> String {
+    /// The keyed hash of `value` (`hmac:` and 32 hex digits).
+    pub fn hash(&self, value: &str) -> String {
         let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.key) else {
             return "hmac:unavailable".to_owned();
         };

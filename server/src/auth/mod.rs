@@ -224,12 +224,6 @@ pub async fn sign_in(
         };
         render_login(state.clone(), headers.clone(), next.clone(), attempt)
     };
-    let Some(attempt) = auth.limiter.reserve(&login, address, Instant::now()) else {
-        tracing::warn!(login, ?address, "sign-in refused: too many failed attempts");
-        let detail = Some("too many failed attempts");
-        record(&state, &origin, Outcome::SignInFailed, &login, detail).await;
-        return refuse(LoginProblem::TooManyAttempts).await;
-    };
     let account = match auth.accounts.find_by_login(&login).await {
         Ok(account) => account,
         Err(error) => {
@@ -237,13 +231,31 @@ pub async fn sign_in(
             None
         }
     };
+    // What the log calls the attempt: the account's name, or a keyed hash of a name that is
+    // no account's (people type passwords into the name box).
+    let name = match &account {
+        Some(account) => account.login.clone(),
+        None => format!("unknown account {}", state.services.audit.pseudonym(&login)),
+    };
+    let Some(attempt) = auth.limiter.reserve(&login, address, Instant::now()) else {
+        tracing::warn!(name, ?address, "sign-in refused: too many failed attempts");
+        if auth
+            .limiter
+            .refusal_to_record(&login, address, Instant::now())
+        {
+            let detail =
+                Some("too many failed attempts; further refusals in this window are not recorded");
+            record(&state, &origin, Outcome::SignInFailed, &name, detail).await;
+        }
+        return refuse(LoginProblem::TooManyAttempts).await;
+    };
     let hash = account.as_ref().map(|a| a.password_hash.clone());
     let password_ok = match auth.passwords.verify(hash, form.password).await {
         Ok(matches) => matches,
         Err(busy) => {
             // Not a guess that was checked: it does not count.
             auth.limiter.give_back(&login, address, attempt);
-            tracing::warn!(login, ?address, "sign-in refused: {busy}");
+            tracing::warn!(name, ?address, "sign-in refused: {busy}");
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(http::header::RETRY_AFTER, "5")],
@@ -255,8 +267,8 @@ pub async fn sign_in(
     let account = account.filter(|a| password_ok && a.enabled);
     let Some(account) = account else {
         // The reserved attempt stays counted: it failed.
-        tracing::info!(login, ?address, "sign-in failed");
-        record(&state, &origin, Outcome::SignInFailed, &login, None).await;
+        tracing::info!(name, ?address, "sign-in failed");
+        record(&state, &origin, Outcome::SignInFailed, &name, None).await;
         return refuse(LoginProblem::Failed).await;
     };
     auth.limiter.succeeded(&login, address, attempt);

@@ -42,13 +42,55 @@ enum Key {
 pub struct SignInLimiter {
     limits: RateLimits,
     failures: Mutex<HashMap<Key, VecDeque<Instant>>>,
+    /// When a refusal of (account, address) was last put in the audit log: one record per
+    /// window, however many refusals, so refused attempts cannot flood the log.
+    refusals_recorded: Mutex<HashMap<(String, Option<IpAddr>), Instant>>,
+    /// When ended windows were last forgotten.
+    pruned_at: Mutex<Option<Instant>>,
 }
 
 impl SignInLimiter {
     pub fn new(limits: RateLimits) -> Self {
         Self {
             limits,
-            failures: Mutex::default(),
+            ..Self::default()
+        }
+    }
+
+    /// Whether a refusal of `account` from `address` should be recorded: the first in each
+    /// window is, the rest are not.
+    pub fn refusal_to_record(&self, account: &str, address: Option<IpAddr>, now: Instant) -> bool {
+        self.prune_if_due(now);
+        let Ok(mut recorded) = self.refusals_recorded.lock() else {
+            return true;
+        };
+        let key = (account.to_owned(), address);
+        let due = recorded
+            .get(&key)
+            .is_none_or(|at| now.saturating_duration_since(*at) >= self.limits.window);
+        if due {
+            recorded.insert(key, now);
+        }
+        due
+    }
+
+    /// Forgets every window that has ended, at most once a minute: memory stays bounded by
+    /// the attempts of one window, whatever their names.
+    fn prune_if_due(&self, now: Instant) {
+        let Ok(mut pruned_at) = self.pruned_at.lock() else {
+            return;
+        };
+        if pruned_at.is_some_and(|at| now.saturating_duration_since(at) < Duration::from_secs(60)) {
+            return;
+        }
+        *pruned_at = Some(now);
+        let window = self.limits.window;
+        let live = |at: &Instant| now.saturating_duration_since(*at) < window;
+        if let Ok(mut failures) = self.failures.lock() {
+            failures.retain(|_, times| times.back().is_some_and(live));
+        }
+        if let Ok(mut recorded) = self.refusals_recorded.lock() {
+            recorded.retain(|_, at| live(at));
         }
     }
 
@@ -77,6 +119,7 @@ impl SignInLimiter {
         address: Option<IpAddr>,
         now: Instant,
     ) -> Option<Reservation> {
+        self.prune_if_due(now);
         let Ok(mut map) = self.failures.lock() else {
             return None;
         };
@@ -88,7 +131,7 @@ impl SignInLimiter {
         {
             return None;
         }
-        self.push_failure(&mut map, account, address, now);
+        Self::push_failure(&mut map, account, address, now);
         Some(Reservation { at: now })
     }
 
@@ -122,25 +165,15 @@ impl SignInLimiter {
         let Ok(mut map) = self.failures.lock() else {
             return;
         };
-        self.push_failure(&mut map, account, address, now);
+        Self::push_failure(&mut map, account, address, now);
     }
 
     fn push_failure(
-        &self,
         map: &mut HashMap<Key, VecDeque<Instant>>,
         account: &str,
         address: Option<IpAddr>,
         now: Instant,
     ) {
-        if map.len() > 100_000 {
-            // Keep memory bounded under a spray of names: forget windows that have ended.
-            let window = self.limits.window;
-            map.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|t| now.saturating_duration_since(*t) < window)
-            });
-        }
         map.entry(Key::Account(account.to_owned()))
             .or_default()
             .push_back(now);
@@ -246,6 +279,28 @@ mod tests {
         }
         // 2 + 3 = 5 failures from the address: its limit.
         assert!(limiter.reserve("someone", ip(1), t0).is_none());
+    }
+
+    #[test]
+    fn one_refusal_per_window_is_recorded_and_ended_windows_are_forgotten() {
+        let limiter = SignInLimiter::new(LIMITS);
+        let t0 = Instant::now();
+        assert!(limiter.refusal_to_record("hr", ip(1), t0));
+        for s in 1..60 {
+            assert!(!limiter.refusal_to_record("hr", ip(1), t0 + Duration::from_secs(s) / 2));
+        }
+        assert!(
+            limiter.refusal_to_record("hr", ip(2), t0),
+            "another address"
+        );
+        assert!(limiter.refusal_to_record("hr", ip(1), t0 + LIMITS.window));
+        // A spray of names leaves nothing behind once its window has passed.
+        for i in 0..1_000 {
+            let _failed = limiter.reserve(&format!("name{i}"), None, t0);
+        }
+        let later = t0 + LIMITS.window + Duration::from_secs(120);
+        let _failed = limiter.reserve("someone", None, later);
+        assert_eq!(limiter.failures.lock().map(|f| f.len()).unwrap_or(0), 1);
     }
 
     #[test]

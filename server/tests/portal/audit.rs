@@ -260,6 +260,51 @@ async fn sign_in_failed_sign_in_and_sign_out_are_recorded() {
     portal.stop().await;
 }
 
+/// A name that is no account's (often a password typed into the wrong box) is never kept: the
+/// log holds a keyed hash, the same for the same name. Refusals past the limit are recorded
+/// once per window, not once each.
+#[tokio::test]
+async fn unknown_names_are_kept_as_a_keyed_hash_and_refusals_once_per_window() {
+    let portal = start_signed_out(|_| {}).await;
+    let secret = "Tr0ub4dor&3-my-password";
+    for _ in 0..2 {
+        let (status, _, _, _) = portal.post_login(secret, "anything", None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // helpdesk: 5 failures, then 10 refusals.
+    for _ in 0..15 {
+        portal.post_login("helpdesk", "wrong password", None).await;
+    }
+    let page = audit_of(&portal)
+        .await
+        .search(&AuditFilter::default(), 100)
+        .await
+        .expect("search");
+    let names: Vec<&str> = page.records.iter().map(|r| r.account.as_str()).collect();
+    assert!(!format!("{page:?}").contains(secret), "{names:?}");
+    let unknown: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| n.starts_with("unknown account hmac:"))
+        .collect();
+    assert_eq!(unknown.len(), 2, "{names:?}");
+    assert_eq!(unknown[0], unknown[1], "the same name, the same hash");
+    let refusals = page
+        .records
+        .iter()
+        .filter(|r| {
+            r.account == "helpdesk" && r.detail.as_deref().is_some_and(|d| d.contains("too many"))
+        })
+        .count();
+    let failures = page
+        .records
+        .iter()
+        .filter(|r| r.account == "helpdesk" && r.outcome == Outcome::SignInFailed)
+        .count();
+    assert_eq!((failures, refusals), (6, 1), "{names:?}");
+    portal.stop().await;
+}
+
 #[tokio::test]
 async fn the_export_equals_the_filtered_view() {
     let portal = start().await;
