@@ -10,6 +10,9 @@ use axum::Router;
 use axum::routing::{get, post};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 
+/// The largest request body the portal reads; a larger one is answered 413 unread.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
 /// The axum application: server functions, pages, the no-JavaScript form posts, sign-in and
 /// sign-out, static files; every request but sign-in and static files needs a session, and
 /// every write needs this portal's Origin.
@@ -47,6 +50,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.own_origin.clone(),
             origin_check::same_origin_writes,
+        ))
+        // No request the portal answers needs more: the largest, the edit form with every
+        // field at its longest and percent-encoded, stays well below.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_BODY_BYTES,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.security_headers,

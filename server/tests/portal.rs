@@ -25,6 +25,8 @@ mod directory;
 mod directory_errors;
 #[path = "portal/form_post.rs"]
 mod form_post;
+#[path = "portal/malformed.rs"]
+mod malformed;
 #[path = "portal/saving.rs"]
 mod saving;
 #[path = "portal/security_headers.rs"]
