@@ -9,6 +9,8 @@ mod field;
 mod percent_encoding;
 mod policy;
 mod profile;
+#[cfg(test)]
+mod properties;
 mod validation;
 mod values;
 mod version;
