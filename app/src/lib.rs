@@ -137,6 +137,12 @@ fn Navigation(nav: session::Navigation) -> impl IntoView {
     }
 }
 
+/// Hydrates the islands on the page (called by the `frontend` crate's wasm entry point).
+#[cfg(feature = "hydrate")]
+pub fn hydrate_islands() {
+    leptos::mount::hydrate_islands();
+}
+
 /// The layer rule, checked on the source: a module refers (`crate::…`) only to modules in its
 /// own layer or below (ARCHITECTURE.md, "Layers").
 #[cfg(test)]
@@ -210,10 +216,4 @@ mod layers {
             upward.join("\n")
         );
     }
-}
-
-/// Hydrates the islands on the page (called by the `frontend` crate's wasm entry point).
-#[cfg(feature = "hydrate")]
-pub fn hydrate_islands() {
-    leptos::mount::hydrate_islands();
 }

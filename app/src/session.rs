@@ -13,12 +13,12 @@ use crate::directory_index::DirectoryIndex;
 use crate::domain::Policy;
 use crate::domain::Principal;
 #[cfg(feature = "ssr")]
-use crate::ports::{AuditLog, Directory};
+use crate::ports::{AuditLog, Directory, SaveLocks};
 #[cfg(feature = "ssr")]
 use std::sync::Arc;
 
-/// What every request may use: the directory, the policy, the audit log and the directory
-/// index. Built once at start-up; cloning it clones four `Arc`s.
+/// What every request may use: the directory, the policy, the audit log, the directory index
+/// and the save locks. Built once at start-up; cloning it clones five `Arc`s.
 #[cfg(feature = "ssr")]
 #[derive(Clone)]
 pub struct Services {
@@ -26,6 +26,7 @@ pub struct Services {
     pub policy: Arc<Policy>,
     pub audit: Arc<dyn AuditLog>,
     pub index: Arc<DirectoryIndex>,
+    pub locks: Arc<dyn SaveLocks>,
 }
 
 /// The services of this request (`None` outside a server request, or if the server did not

@@ -186,6 +186,7 @@ pub async fn start(
             policy: Arc::new(policy),
             audit: Arc::new(audit_log.clone()),
             index: index.clone(),
+            locks: Arc::new(store::SaveLocks::for_database(&database)),
         },
         auth: AuthState {
             accounts: accounts.clone(),

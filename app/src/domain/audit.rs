@@ -25,6 +25,8 @@ pub enum Outcome {
     /// A save whose result was not recorded at the time (the audit store failed after the
     /// directory call); written later by reconciliation, which could not confirm every value.
     Unconfirmed,
+    /// An alert: a save that reached a user who had left the account's scope while it ran.
+    SavedOutsideScope,
     SignedIn,
     SignInFailed,
     SignedOut,
@@ -32,7 +34,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// Every outcome, saves first.
-    pub const ALL: [Outcome; 10] = [
+    pub const ALL: [Outcome; 11] = [
         Outcome::Saved,
         Outcome::Unchanged,
         Outcome::Refused,
@@ -40,6 +42,7 @@ impl Outcome {
         Outcome::Conflict,
         Outcome::DirectoryError,
         Outcome::Unconfirmed,
+        Outcome::SavedOutsideScope,
         Outcome::SignedIn,
         Outcome::SignInFailed,
         Outcome::SignedOut,
@@ -55,6 +58,7 @@ impl Outcome {
             Outcome::Conflict => "conflict",
             Outcome::DirectoryError => "directory_error",
             Outcome::Unconfirmed => "unconfirmed",
+            Outcome::SavedOutsideScope => "saved_outside_scope",
             Outcome::SignedIn => "signed_in",
             Outcome::SignInFailed => "sign_in_failed",
             Outcome::SignedOut => "signed_out",
@@ -76,6 +80,7 @@ impl Outcome {
             Outcome::Conflict => "Conflict",
             Outcome::DirectoryError => "Directory error",
             Outcome::Unconfirmed => "Saved (unconfirmed)",
+            Outcome::SavedOutsideScope => "Saved outside the scope (alert)",
             Outcome::SignedIn => "Signed in",
             Outcome::SignInFailed => "Sign-in failed",
             Outcome::SignedOut => "Signed out",
@@ -84,7 +89,10 @@ impl Outcome {
 
     /// Whether the change may have reached the directory (what a user's History shows).
     pub const fn reached_directory(self) -> bool {
-        matches!(self, Outcome::Saved | Outcome::Unconfirmed)
+        matches!(
+            self,
+            Outcome::Saved | Outcome::Unconfirmed | Outcome::SavedOutsideScope
+        )
     }
 }
 

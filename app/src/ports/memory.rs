@@ -2,7 +2,10 @@
 //! them. Integration tests use the real adapters.
 
 use super::UserListPage;
-use super::{AuditError, AuditLog, BoxFuture, Directory, DirectoryError, DirectoryErrorKind};
+use super::{
+    AuditError, AuditLog, BoxFuture, Directory, DirectoryError, DirectoryErrorKind, SaveLock,
+    SaveLocks,
+};
 use crate::domain::{AuditEntry, AuditFilter, AuditPage, Change, UserProfile, UserSummary};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +29,11 @@ pub struct MemoryDirectory {
     fail_updates: Mutex<Option<DirectoryErrorKind>>,
     fail_lists: AtomicBool,
     meanwhile: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    during_update: Mutex<Option<DirectoryStep>>,
 }
+
+/// Something done to the directory from outside, at a chosen moment.
+type DirectoryStep = Box<dyn FnOnce(&MemoryDirectory) + Send>;
 
 impl MemoryDirectory {
     /// A directory holding `users`.
@@ -74,6 +81,12 @@ impl MemoryDirectory {
         self.fail_lists.store(fail, Ordering::SeqCst);
     }
 
+    /// Runs `step` at the start of the next UpdateUser, as a write from outside the portal that
+    /// lands between a save's checks and its write.
+    pub fn during_update(&self, step: impl FnOnce(&MemoryDirectory) + Send + 'static) {
+        *lock(&self.during_update) = Some(Box::new(step));
+    }
+
     /// Runs `step` during the next ListUsers, after the users were read.
     pub fn meanwhile(&self, step: impl FnOnce() + Send + 'static) {
         *lock(&self.meanwhile) = Some(Box::new(step));
@@ -96,6 +109,10 @@ impl Directory for MemoryDirectory {
         user_id: &'a str,
         changes: &'a [Change],
     ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        let step = lock(&self.during_update).take();
+        if let Some(step) = step {
+            step(self);
+        }
         let result = match *lock(&self.fail_updates) {
             Some(kind) => {
                 Err(DirectoryError::new(kind, "raw SDK text").with_request_id(Some("req-1".into())))
@@ -134,6 +151,27 @@ impl Directory for MemoryDirectory {
             Ok(UserListPage { users, next: None })
         };
         Box::pin(async move { result })
+    }
+}
+
+/// Save locks for one thread of unit tests: every lock is granted at once (the futures of
+/// these fakes never wait), and each is counted.
+#[derive(Default)]
+pub struct MemoryLocks {
+    taken: Mutex<Vec<String>>,
+}
+
+impl MemoryLocks {
+    /// The user ids locked so far, in order.
+    pub fn taken(&self) -> Vec<String> {
+        lock(&self.taken).clone()
+    }
+}
+
+impl SaveLocks for MemoryLocks {
+    fn lock<'a>(&'a self, user_id: &'a str) -> BoxFuture<'a, Result<SaveLock, AuditError>> {
+        lock(&self.taken).push(user_id.to_owned());
+        Box::pin(async { Ok(SaveLock::new(())) })
     }
 }
 

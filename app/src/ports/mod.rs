@@ -77,6 +77,24 @@ pub trait AuditLog: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<AuditPage, AuditError>>;
 }
 
+/// Serialises the portal's own saves of one user, so that two of them never interleave between
+/// the checks and the write: on one portal in memory, across replicas in the shared database.
+pub trait SaveLocks: Send + Sync + 'static {
+    /// Waits until no other save of `user_id` (a canonical user id) holds its lock, then holds
+    /// it until the returned [`SaveLock`] is dropped.
+    fn lock<'a>(&'a self, user_id: &'a str) -> BoxFuture<'a, Result<SaveLock, AuditError>>;
+}
+
+/// A held save lock; dropping it releases it.
+pub struct SaveLock(#[expect(dead_code, reason = "held for its Drop")] Box<dyn Send>);
+
+impl SaveLock {
+    /// A lock released when `guard` is dropped.
+    pub fn new(guard: impl Send + 'static) -> Self {
+        Self(Box::new(guard))
+    }
+}
+
 /// The audit store failed; the detail is for the log.
 #[derive(Clone, Debug, thiserror::Error)]
 #[error("audit store: {0}")]

@@ -77,6 +77,10 @@ impl Caller {
         &self.services.index
     }
 
+    pub(super) fn locks(&self) -> &dyn crate::ports::SaveLocks {
+        &*self.services.locks
+    }
+
     pub(super) fn roles(&self) -> &[String] {
         &self.principal.roles
     }

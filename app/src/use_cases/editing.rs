@@ -12,8 +12,8 @@
 use super::Caller;
 use super::failures::{directory_failure, log_failure};
 use crate::domain::{
-    AuditEntry, Change, ChangedValue, Outcome, UserAccess, UserProfile, derive_changes, plan_save,
-    validate_changes, version_of,
+    AuditEntry, Change, ChangedValue, Field, Outcome, UserAccess, UserProfile, derive_changes,
+    plan_save, validate_changes, version_of,
 };
 use crate::ports::Directory;
 use crate::wire::{ApiError, ErrorKind, SaveOutcome, SaveRequest, UserView};
@@ -101,8 +101,26 @@ impl Caller {
         }
         let changes = derive_changes(&request.loaded, &request.edited);
 
-        let target = self
+        // The portal's saves of one user run one at a time, from the checks to the re-read:
+        // find the user's id (the page may name it by user name or email), lock it, and read
+        // the user again under the lock, so the checks and the plan see what the write meets.
+        let found = self
             .describe_in_scope(&request.user_id)
+            .await
+            .inspect_err(|error| {
+                pending.conclude(
+                    Outcome::DirectoryError,
+                    failure_detail("DescribeUser", error),
+                );
+            })?;
+        pending.entry.target_id = Some(found.user_id.clone());
+        let _lock = self.locks().lock(&found.user_id).await.map_err(|error| {
+            tracing::error!(%error, "save refused: the user cannot be locked");
+            pending.conclude(Outcome::DirectoryError, "the save lock is unavailable");
+            ApiError::new(ErrorKind::AuditUnavailable)
+        })?;
+        let target = self
+            .describe_in_scope(&found.user_id)
             .await
             .inspect_err(|error| {
                 pending.conclude(
@@ -194,8 +212,16 @@ impl Caller {
             .update_user(&current.user_id, &plan.to_send)
             .await
             .map_err(|e| directory_failure("UpdateUser", &current.user_id, e));
-        if let Err(error) = &written {
-            pending.conclude(Outcome::DirectoryError, failure_detail("UpdateUser", error));
+        let reread = match &written {
+            Ok(()) => Some(directory.describe_user(&current.user_id).await),
+            Err(error) => {
+                pending.conclude(Outcome::DirectoryError, failure_detail("UpdateUser", error));
+                None
+            }
+        };
+        if let Some(Ok(fresh)) = &reread {
+            self.check_still_in_scope(fresh, &plan.to_send, pending)
+                .await;
         }
         if let Err(error) = self
             .audit()
@@ -207,12 +233,12 @@ impl Caller {
         }
         written?;
 
-        let fresh = match directory.describe_user(&current.user_id).await {
-            Ok(fresh) => {
+        let fresh = match reread {
+            Some(Ok(fresh)) => {
                 self.index().update(&fresh);
                 access.redact(&fresh)
             }
-            Err(error) => {
+            Some(Err(error)) => {
                 // The write succeeded; don't report a failure because the re-read did not.
                 log_failure("DescribeUser (after UpdateUser)", &current.user_id, &error);
                 let mut assumed = current;
@@ -221,8 +247,36 @@ impl Caller {
                 }
                 assumed
             }
+            // `written?` has returned on a failed write, which alone has no re-read.
+            None => return Err(ApiError::new(ErrorKind::Internal)),
         };
         Ok(SaveOutcome::from_plan(fresh.values, &plan))
+    }
+
+    /// After a write: a user no longer within the account's scope, although this save did not
+    /// move them, was moved by someone else between the checks and the write (a write from
+    /// outside the portal, which no lock of the portal's covers). The save is then recorded as
+    /// an alert.
+    async fn check_still_in_scope(
+        &self,
+        fresh: &UserProfile,
+        sent: &[Change],
+        pending: &mut PendingRecord,
+    ) {
+        let moved_by_this_save = sent.iter().any(|c| c.field == Field::Department);
+        if moved_by_this_save || self.access_to(fresh).await.can_view() {
+            return;
+        }
+        tracing::error!(
+            account = %self.principal.account,
+            user = %fresh.user_id,
+            "alert: a save reached a user who left the account's scope while it ran"
+        );
+        pending.conclude(
+            Outcome::SavedOutsideScope,
+            "the user left the account's scope while the save ran (their department changed \
+             outside the portal); the change reached them anyway",
+        );
     }
 }
 
@@ -271,7 +325,7 @@ mod tests {
     use crate::directory_index::DirectoryIndex;
     use crate::domain::{Field, FieldValues, Policy, Principal};
     use crate::ports::DirectoryErrorKind;
-    use crate::ports::memory::{MemoryAudit, MemoryDirectory, run};
+    use crate::ports::memory::{MemoryAudit, MemoryDirectory, MemoryLocks, run};
     use crate::session::{RequestOrigin, Services};
     use std::sync::Arc;
 
@@ -279,6 +333,7 @@ mod tests {
     struct World {
         directory: Arc<MemoryDirectory>,
         audit: Arc<MemoryAudit>,
+        locks: Arc<MemoryLocks>,
     }
 
     impl World {
@@ -293,6 +348,7 @@ mod tests {
             Self {
                 directory: Arc::new(MemoryDirectory::new(vec![jane])),
                 audit: Arc::new(MemoryAudit::default()),
+                locks: Arc::new(MemoryLocks::default()),
             }
         }
 
@@ -313,6 +369,7 @@ mod tests {
                 policy: Arc::new(Policy::defaults()),
                 audit: self.audit.clone(),
                 index: Arc::new(DirectoryIndex::new(100)),
+                locks: self.locks.clone(),
             };
             let principal = Principal {
                 account: role.to_owned(),
@@ -596,6 +653,66 @@ mod tests {
                 new: "CEO".into()
             }]
         );
+    }
+
+    /// Saves of one user take turns on its id, whichever name the page used.
+    #[test]
+    fn a_save_locks_the_user_by_its_id() {
+        let world = World::new(jane());
+        save(
+            &world.admin(),
+            &request(jane(), jane().with(Field::City, "Oslo")),
+        )
+        .expect("saved");
+        assert_eq!(world.locks.taken(), ["u-000000000001"]);
+    }
+
+    /// A save that reaches a user who left the account's scope while it ran (their
+    /// department changed outside the portal between the checks and the write) is an alert.
+    #[test]
+    fn a_save_that_lands_outside_the_scope_is_an_alert() {
+        use crate::domain::{Access, Attribute, Scope};
+        let in_engineering = |id: &str, name: &str| UserProfile {
+            user_id: id.into(),
+            name: Some(name.into()),
+            email: Some(format!("{name}@demo.example.com")),
+            values: jane().with(Field::Department, "Engineering"),
+            ..UserProfile::default()
+        };
+        let directory = Arc::new(MemoryDirectory::new(vec![
+            in_engineering("u-1", "jane.doe"),
+            in_engineering("u-2", "boss"),
+        ]));
+        directory.during_update(|directory| {
+            directory.edit("u-1", |jane| jane.values.set(Field::Department, "Sales"));
+        });
+        let mut policy = Policy::new();
+        let fields = Field::ALL.into_iter().map(Attribute::Field).collect();
+        policy.grant("manager", Scope::Department, Access::Edit, fields);
+        let audit = Arc::new(MemoryAudit::default());
+        let services = Services {
+            directory: directory.clone(),
+            policy: Arc::new(policy),
+            audit: audit.clone(),
+            index: Arc::new(DirectoryIndex::new(100)),
+            locks: Arc::new(MemoryLocks::default()),
+        };
+        let principal = Principal {
+            account: "boss".into(),
+            roles: vec!["manager".into()],
+            workmail_user: Some("boss@demo.example.com".into()),
+        };
+        let manager = Caller::new(services, principal, RequestOrigin::default());
+        let loaded = jane().with(Field::Department, "Engineering");
+        let outcome = save(
+            &manager,
+            &request(loaded.clone(), loaded.with(Field::JobTitle, "Lead")),
+        )
+        .expect("the write happened");
+        assert_eq!(outcome.saved, vec![Field::JobTitle]);
+        let records = audit.records();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].outcome, Some(Outcome::SavedOutsideScope));
     }
 
     #[test]

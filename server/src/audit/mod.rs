@@ -193,12 +193,12 @@ impl SqlAuditLog {
             ));
         }
         if filter.reached_directory_only {
-            let saved = param(Bind::Text(Outcome::Saved.name().to_owned()), &mut binds);
-            let unconfirmed = param(
-                Bind::Text(Outcome::Unconfirmed.name().to_owned()),
-                &mut binds,
-            );
-            clauses.push(format!("outcome IN ({saved}, {unconfirmed})"));
+            let reached: Vec<String> = Outcome::ALL
+                .into_iter()
+                .filter(|o| o.reached_directory())
+                .map(|o| param(Bind::Text(o.name().to_owned()), &mut binds))
+                .collect();
+            clauses.push(format!("outcome IN ({})", reached.join(", ")));
         }
         let (from, until) = filter.time_range_ms();
         if let Some(from) = from {

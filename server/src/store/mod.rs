@@ -10,9 +10,11 @@
 
 mod accounts;
 mod readers;
+mod save_locks;
 
 pub use accounts::{Account, AccountError, AccountStore, NewAccount, validate_login};
 pub use readers::SqliteReaders;
+pub use save_locks::SaveLocks;
 
 use crate::config::PortalConfig;
 use sqlx::any::AnyPoolOptions;

@@ -812,6 +812,30 @@ async fn the_audit_store_works_on_postgresql() {
     drop_postgres_database(admin, &url).await;
 }
 
+/// Two portals on one PostgreSQL database take turns saving one user: the second waits for
+/// the first's advisory lock, and gets it once the first lets go.
+#[tokio::test]
+async fn replicas_on_postgresql_take_turns_saving_a_user() {
+    use app::ports::SaveLocks as _;
+    let Some((url, admin)) = postgres_database("locks").await else {
+        return;
+    };
+    let replica = |url: String| async move {
+        let database = store::open_url(&url).await.expect("database");
+        store::SaveLocks::for_database(&database)
+    };
+    let (one, two) = (replica(url.clone()).await, replica(url.clone()).await);
+    let held = one.lock("u-1").await.expect("first lock");
+    let waiting = tokio::spawn(async move { two.lock("u-1").await.map(drop) });
+    let other_user = one.lock("u-2").await.expect("another user is not held up");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!waiting.is_finished(), "the second replica waits for u-1");
+    drop(held);
+    waiting.await.expect("task").expect("second lock");
+    drop(other_user);
+    drop_postgres_database(admin, &url).await;
+}
+
 #[tokio::test]
 async fn the_portal_runs_on_postgresql() {
     let Some((url, admin)) = postgres_database("portal").await else {
