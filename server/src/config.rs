@@ -4,6 +4,7 @@
 //! (Over 500 lines with its unit tests: the settings are about 360; the tests of each bad value
 //! sit beside them.)
 
+use crate::client_address::AddressRange;
 use app::domain::Field;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -57,6 +58,8 @@ pub struct PortalConfig {
     /// The address people use to reach the portal; an `https://` one makes the session
     /// cookie `Secure`.
     pub public_url: Option<String>,
+    /// Proxies whose `X-Forwarded-For` names the client (`PORTAL_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<AddressRange>,
     /// A session ends after this long without a request.
     pub session_idle_timeout: Duration,
     /// A session ends this long after sign-in, however active.
@@ -93,6 +96,7 @@ impl Default for PortalConfig {
             endpoint_credentials: None,
             database_url: None,
             public_url: None,
+            trusted_proxies: Vec::new(),
             session_idle_timeout: Duration::from_secs(30 * 60),
             session_lifetime: Duration::from_secs(12 * 3600),
             session_store: SessionStoreSetting::Database,
@@ -193,6 +197,15 @@ impl PortalConfig {
         }
         if let Some(url) = get("PORTAL_PUBLIC_URL") {
             config.public_url = Some(url.trim_end_matches('/').to_owned());
+        }
+        if let Some(list) = get("PORTAL_TRUSTED_PROXIES") {
+            config.trusted_proxies = list
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(AddressRange::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|problem| invalid("PORTAL_TRUSTED_PROXIES", problem))?;
         }
         if let Some(minutes) = get("PORTAL_SESSION_IDLE_MINUTES") {
             config.session_idle_timeout = minutes_setting("PORTAL_SESSION_IDLE_MINUTES", minutes)?;
@@ -442,6 +455,10 @@ mod tests {
     fn bad_values_name_the_setting() {
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[("PORTAL_DIRECTORY", "ldap")], "PORTAL_DIRECTORY"),
+            (
+                &[("PORTAL_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.0/40")],
+                "PORTAL_TRUSTED_PROXIES",
+            ),
             (&[("PORTAL_DIRECTORY", "endpoint")], "PORTAL_DIRECTORY"),
             (
                 &[

@@ -19,6 +19,7 @@ pub mod audit;
 pub mod auth;
 mod background;
 pub mod cli;
+pub mod client_address;
 pub mod config;
 pub mod directory;
 mod form_post;

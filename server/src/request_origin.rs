@@ -2,10 +2,11 @@
 //! log and the server log; the id goes back in the `x-request-id` response header so a person
 //! can quote it.
 
+use crate::client_address::TrustedProxies;
 use app::session::RequestOrigin;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use axum::body::Body;
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use http::{HeaderValue, Request};
@@ -20,13 +21,25 @@ fn new_request_id() -> String {
 }
 
 /// The middleware (outermost, so every answer carries the id).
-pub async fn assign(mut request: Request<Body>, next: Next) -> Response {
+pub async fn assign(
+    State(proxies): State<TrustedProxies>,
+    mut request: Request<Body>,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let forwarded: Vec<&str> = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let client = peer.map(|peer| proxies.client(peer, &forwarded));
     let origin = RequestOrigin {
         request_id: new_request_id(),
-        client: request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string()),
+        client: client.map(|c| c.to_string()),
     };
     let header = HeaderValue::from_str(&origin.request_id).ok();
     request.extensions_mut().insert(origin);

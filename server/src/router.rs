@@ -60,8 +60,11 @@ pub fn router(state: AppState) -> Router {
             state.security_headers,
             security_headers::add,
         ))
-        // Outermost: every answer carries a request id.
-        .layer(axum::middleware::from_fn(request_origin::assign))
+        // Outermost: every answer carries a request id, and every request its client.
+        .layer(axum::middleware::from_fn_with_state(
+            state.trusted_proxies.clone(),
+            request_origin::assign,
+        ))
         .with_state(state)
 }
 

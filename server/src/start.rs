@@ -6,6 +6,7 @@ use crate::auth::rate_limit::{RateLimits, SignInLimiter};
 use crate::auth::session::SessionBackend;
 use crate::auth::{self, AuthState};
 use crate::background::{refresh_index, spawn_index_refresh};
+use crate::client_address::TrustedProxies;
 use crate::config::{DirectorySetting, PortalConfig};
 use crate::directory::connect::{check_directory, connect_settings};
 use crate::directory::{self, WorkMailDirectory};
@@ -200,6 +201,7 @@ pub async fn start(
         security_headers: SecurityHeaders {
             https: config.served_over_https(),
         },
+        trusted_proxies: TrustedProxies(config.trusted_proxies.clone().into()),
     };
     let app = crate::router::router(state);
 

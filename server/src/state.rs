@@ -2,6 +2,7 @@
 
 use crate::auth::AuthState;
 use crate::auth::session::SessionBackend;
+use crate::client_address::TrustedProxies;
 use crate::origin_check::OwnOrigin;
 use crate::security_headers::SecurityHeaders;
 use app::session::Services;
@@ -19,6 +20,7 @@ pub struct AppState {
     pub sessions: SessionManagerLayer<SessionBackend>,
     pub own_origin: OwnOrigin,
     pub security_headers: SecurityHeaders,
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl AppState {

@@ -14,7 +14,7 @@ use app::routes::{
 use app::session::RequestOrigin;
 use app::wire::{ApiError, ErrorKind, LoginAttempt, LoginProblem};
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -24,7 +24,7 @@ use password::PasswordCheck;
 use rate_limit::SignInLimiter;
 use serde::Deserialize;
 use session::{PortalSession, SessionAuth, unix_now};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower_sessions::Session;
@@ -77,7 +77,8 @@ pub async fn ensure_demo_accounts(accounts: &AccountStore, password: &str) -> Re
     Ok(())
 }
 
-/// The client's address as the listener saw it (no proxy header is trusted).
+/// The client's address, as the request-id layer worked it out (`client_address.rs`: the
+/// connecting address, or behind trusted proxies the one they name).
 pub struct ClientAddress(pub Option<IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
@@ -87,8 +88,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
         Ok(ClientAddress(
             parts
                 .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
+                .get::<RequestOrigin>()
+                .and_then(|origin| origin.client.as_deref())
+                .and_then(|client| client.parse().ok()),
         ))
     }
 }

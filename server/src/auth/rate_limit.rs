@@ -1,6 +1,13 @@
-//! Sign-in rate limits: failed attempts are counted per account name and per client address
-//! over a sliding window; over the limit, sign-in is refused without checking the password.
-//! Time is passed in, so tests control it.
+//! Sign-in rate limits: failed attempts are counted per account name, per client address and
+//! per (account, address) over a sliding window; over a limit, sign-in is refused without
+//! checking the password. Time is passed in, so tests control it.
+//!
+//! - One address may try one account `per_account_address` times a window, and all accounts
+//!   `per_address` times.
+//! - One account, from all addresses together, may fail `per_account` times a window; after
+//!   that it is not locked (anyone could lock the admin out with a few tries) but slowed down:
+//!   each further attempt waits twice as long after the last failure as the one before, from a
+//!   second up to a minute. Guessing from many addresses gets about one guess a minute.
 //!
 //! An attempt is counted *before* its password is checked ([`SignInLimiter::reserve`]), and
 //! given back if it succeeds: the check is slow (argon2), so counting afterwards would let N
@@ -14,8 +21,10 @@ use std::time::{Duration, Instant};
 /// The limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimits {
-    /// Failed attempts allowed per account name within `window`.
+    /// Failed attempts per account name within `window` before its attempts are slowed down.
     pub per_account: usize,
+    /// Failed attempts allowed per (account, client address) within `window`.
+    pub per_account_address: usize,
     /// Failed attempts allowed per client address within `window`.
     pub per_address: usize,
     pub window: Duration,
@@ -25,16 +34,25 @@ impl Default for RateLimits {
     fn default() -> Self {
         Self {
             per_account: 5,
+            per_account_address: 5,
             per_address: 20,
             window: Duration::from_secs(15 * 60),
         }
     }
 }
 
+/// How long an account past its limit waits after its last failure: 1 s after the first
+/// failure past the limit, doubling, at most a minute.
+fn backoff(past_limit: usize) -> Duration {
+    let doublings = u32::try_from(past_limit).unwrap_or(u32::MAX).min(6);
+    Duration::from_secs(1 << doublings).min(Duration::from_secs(60))
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Key {
     Account(String),
     Address(IpAddr),
+    Pair(String, IpAddr),
 }
 
 /// Counts failed sign-ins.
@@ -123,13 +141,24 @@ impl SignInLimiter {
         let Ok(mut map) = self.failures.lock() else {
             return None;
         };
-        if self.count(&mut map, &Key::Account(account.to_owned()), now) >= self.limits.per_account {
-            return None;
+        let account_key = Key::Account(account.to_owned());
+        let failures = self.count(&mut map, &account_key, now);
+        if failures >= self.limits.per_account {
+            let last = map
+                .get(&account_key)
+                .and_then(|times| times.back().copied());
+            let wait = backoff(failures - self.limits.per_account);
+            if last.is_some_and(|last| now.saturating_duration_since(last) < wait) {
+                return None;
+            }
         }
-        if let Some(ip) = address
-            && self.count(&mut map, &Key::Address(ip), now) >= self.limits.per_address
-        {
-            return None;
+        if let Some(ip) = address {
+            let pair = Key::Pair(account.to_owned(), ip);
+            if self.count(&mut map, &pair, now) >= self.limits.per_account_address
+                || self.count(&mut map, &Key::Address(ip), now) >= self.limits.per_address
+            {
+                return None;
+            }
         }
         Self::push_failure(&mut map, account, address, now);
         Some(Reservation { at: now })
@@ -143,6 +172,7 @@ impl SignInLimiter {
         };
         map.remove(&Key::Account(account.to_owned()));
         if let Some(ip) = address {
+            map.remove(&Key::Pair(account.to_owned(), ip));
             forget(&mut map, &Key::Address(ip), reservation.at);
         }
     }
@@ -155,6 +185,7 @@ impl SignInLimiter {
         };
         forget(&mut map, &Key::Account(account.to_owned()), reservation.at);
         if let Some(ip) = address {
+            forget(&mut map, &Key::Pair(account.to_owned(), ip), reservation.at);
             forget(&mut map, &Key::Address(ip), reservation.at);
         }
     }
@@ -178,6 +209,9 @@ impl SignInLimiter {
             .or_default()
             .push_back(now);
         if let Some(ip) = address {
+            map.entry(Key::Pair(account.to_owned(), ip))
+                .or_default()
+                .push_back(now);
             map.entry(Key::Address(ip)).or_default().push_back(now);
         }
     }
@@ -205,6 +239,7 @@ mod tests {
 
     const LIMITS: RateLimits = RateLimits {
         per_account: 3,
+        per_account_address: 3,
         per_address: 5,
         window: Duration::from_secs(60),
     };
@@ -213,8 +248,47 @@ mod tests {
         Some(IpAddr::from([10, 0, 0, last]))
     }
 
+    /// Past its limit an account is slowed down, not locked: from another address it may try
+    /// again after a wait that doubles with each failure, up to a minute; one address is
+    /// locked out of it for the window.
     #[test]
-    fn an_account_is_locked_after_its_limit_until_the_window_passes() {
+    fn an_account_past_its_limit_is_slowed_down_and_one_address_locked_out() {
+        let limits = RateLimits {
+            window: Duration::from_secs(3600),
+            ..LIMITS
+        };
+        let limiter = SignInLimiter::new(limits);
+        let t0 = Instant::now();
+        for i in 0..3 {
+            let _failed = limiter.reserve("admin", ip(i), t0).expect("allowed");
+        }
+        let mut at = t0;
+        for (failure, wait) in [1, 2, 4, 8, 16, 32, 60, 60].into_iter().enumerate() {
+            let attacker = ip(100 + u8::try_from(failure).unwrap_or(0));
+            let just_before = at + Duration::from_secs(wait) - Duration::from_millis(1);
+            assert!(
+                limiter.reserve("admin", attacker, just_before).is_none(),
+                "{failure}"
+            );
+            at += Duration::from_secs(wait);
+            let _failed = limiter
+                .reserve("admin", attacker, at)
+                .expect("allowed after the wait");
+        }
+        // One address that failed three times is refused for the rest of the window.
+        for _ in 0..2 {
+            let _failed = limiter.reserve("hr", ip(50), t0).expect("allowed");
+        }
+        let _failed = limiter.reserve("hr", ip(50), t0).expect("third");
+        assert!(
+            limiter
+                .reserve("hr", ip(50), t0 + Duration::from_secs(600))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn an_account_past_its_limit_is_refused_at_once_from_any_address() {
         let limiter = SignInLimiter::new(LIMITS);
         let t0 = Instant::now();
         for i in 0..3 {

@@ -22,6 +22,24 @@ pub(crate) struct Portal {
 }
 
 impl Portal {
+    /// The client address of every audit record, newest first.
+    pub(crate) async fn audit_clients(&self) -> Vec<String> {
+        use app::ports::AuditLog as _;
+        let log = workmail_portal::audit::SqlAuditLog::open(
+            self.portal.database().pool.clone(),
+            workmail_portal::audit::ValueModes::default(),
+        )
+        .await
+        .expect("audit log");
+        log.search(&app::domain::AuditFilter::default(), 1000)
+            .await
+            .expect("search")
+            .records
+            .into_iter()
+            .filter_map(|record| record.client)
+            .collect()
+    }
+
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.portal.url())
     }

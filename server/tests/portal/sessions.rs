@@ -464,3 +464,50 @@ async fn a_forged_origin_is_refused_even_with_a_valid_session() {
     assert_eq!(portal.get_user(JANE).await["values"]["City"], own["City"]);
     portal.stop().await;
 }
+
+/// Behind a proxy the operator trusts, the client is the address it names in
+/// `X-Forwarded-For`: one client's failures lock out that client only, and the audit log names
+/// it. Without trusted proxies the header is the client's own say-so and is ignored.
+#[tokio::test]
+async fn behind_a_trusted_proxy_limits_and_the_log_follow_the_forwarded_client() {
+    let attempt = |portal: &Portal, login: &str, forwarded: &str| {
+        let request = portal
+            .http
+            .post(portal.url("/login"))
+            .header("origin", portal.origin())
+            .header("x-forwarded-for", forwarded.to_owned())
+            .form(&[
+                ("login", login.to_owned()),
+                ("password", "wrong".to_owned()),
+            ]);
+        async move { request.send().await.expect("answer").status() }
+    };
+    let portal = start_signed_out(|c| {
+        c.trusted_proxies =
+            vec![workmail_portal::client_address::AddressRange::parse("127.0.0.1").expect("range")]
+    })
+    .await;
+    // One client fails 20 times over many accounts: its address is locked out...
+    for i in 0..20 {
+        attempt(&portal, &format!("user{i}"), "203.0.113.7").await;
+    }
+    assert_eq!(
+        attempt(&portal, "hr", "203.0.113.7").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // ...another client behind the same proxy is not.
+    assert_eq!(
+        attempt(&portal, "hr", "203.0.113.8").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let records = portal.audit_clients().await;
+    assert!(records.iter().any(|c| c == "203.0.113.7"), "{records:?}");
+    assert!(!records.iter().any(|c| c == "127.0.0.1"), "{records:?}");
+    portal.stop().await;
+
+    // Without trusted proxies the header changes nothing.
+    let portal = start_signed_out(|_| {}).await;
+    attempt(&portal, "hr", "203.0.113.7").await;
+    assert_eq!(portal.audit_clients().await, ["127.0.0.1"]);
+    portal.stop().await;
+}
