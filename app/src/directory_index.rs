@@ -141,7 +141,7 @@ impl DirectoryIndex {
             );
         }
         if departments {
-            read_departments(directory, &mut users, &self.snapshot()).await;
+            read_departments(directory, &mut users).await;
         }
         let mut indexed: Vec<IndexedUser> = users.into_iter().map(IndexedUser::new).collect();
         indexed.sort_by(|a, b| a.sort_key().cmp(b.sort_key()));
@@ -181,16 +181,13 @@ fn upsert(users: &mut Vec<IndexedUser>, user: UserSummary) {
     users.insert(at, entry);
 }
 
-/// Fills in departments, keeping the previous snapshot's value for a user whose DescribeUser
-/// fails.
-async fn read_departments(
-    directory: &dyn Directory,
-    users: &mut [UserSummary],
-    previous: &Snapshot,
-) {
+/// Fills in departments. A user whose DescribeUser fails has no known department (`None`),
+/// so department-scoped searches leave them out until the next refresh reads it: an old value
+/// could show someone in a department they have left.
+async fn read_departments(directory: &dyn Directory, users: &mut [UserSummary]) {
     use futures::StreamExt as _;
     let ids: Vec<String> = users.iter().map(|u| u.user_id.clone()).collect();
-    let found: Vec<(String, Option<String>)> = futures::stream::iter(ids)
+    let found: HashMap<String, Option<String>> = futures::stream::iter(ids)
         .map(|id| async move {
             let department = directory
                 .describe_user(&id)
@@ -202,18 +199,8 @@ async fn read_departments(
         .buffer_unordered(8)
         .collect()
         .await;
-    let mut departments: HashMap<&str, Option<String>> = previous
-        .users
-        .iter()
-        .map(|u| (u.user.user_id.as_str(), u.user.department.clone()))
-        .collect();
-    for (id, department) in &found {
-        if department.is_some() {
-            departments.insert(id.as_str(), department.clone());
-        }
-    }
     for user in users.iter_mut() {
-        user.department = departments.get(user.user_id.as_str()).cloned().flatten();
+        user.department = found.get(&user.user_id).cloned().flatten();
     }
 }
 
@@ -258,6 +245,38 @@ mod tests {
         assert_eq!(display_names(&index), ["Annette", "Bob"]);
         assert_eq!(index.snapshot().refreshed_at, Some(20));
         assert_eq!(index.failed_at(), None);
+    }
+
+    /// A department that could not be read is unknown, not the old one: someone who moved
+    /// must not stay in their old department's results.
+    #[test]
+    fn a_department_that_cannot_be_read_is_unknown() {
+        let index = DirectoryIndex::new(100);
+        let in_engineering = |id: &str, name: &str| UserProfile {
+            values: FieldValues::new().with(Field::Department, "Engineering"),
+            ..user(id, name, name)
+        };
+        let directory = MemoryDirectory::new(vec![
+            in_engineering("u-1", "ann"),
+            in_engineering("u-2", "bob"),
+        ]);
+        let departments = |index: &DirectoryIndex| -> Vec<Option<String>> {
+            index
+                .snapshot()
+                .users
+                .iter()
+                .map(|u| u.user.department.clone())
+                .collect()
+        };
+        assert_eq!(run(index.refresh(&directory, true, 10)).ok(), Some(2));
+        let engineering = Some("Engineering".to_owned());
+        assert_eq!(
+            departments(&index),
+            [engineering.clone(), engineering.clone()]
+        );
+        directory.fail_describes_of("u-1");
+        assert_eq!(run(index.refresh(&directory, true, 20)).ok(), Some(2));
+        assert_eq!(departments(&index), [None, engineering]);
     }
 
     #[test]

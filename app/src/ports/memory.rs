@@ -28,6 +28,7 @@ pub struct MemoryDirectory {
     writes: Mutex<Vec<Vec<Change>>>,
     fail_updates: Mutex<Option<DirectoryErrorKind>>,
     fail_lists: AtomicBool,
+    fail_describes: Mutex<Vec<String>>,
     meanwhile: Mutex<Option<Box<dyn FnOnce() + Send>>>,
     during_update: Mutex<Option<DirectoryStep>>,
 }
@@ -76,6 +77,11 @@ impl MemoryDirectory {
         *lock(&self.fail_updates) = Some(kind);
     }
 
+    /// From now on DescribeUser of `user_id` fails as unavailable.
+    pub fn fail_describes_of(&self, user_id: &str) {
+        lock(&self.fail_describes).push(user_id.to_owned());
+    }
+
     /// From now on ListUsers fails (`true`) or answers (`false`).
     pub fn fail_lists(&self, fail: bool) {
         self.fail_lists.store(fail, Ordering::SeqCst);
@@ -100,7 +106,14 @@ impl Directory for MemoryDirectory {
     ) -> BoxFuture<'a, Result<UserProfile, DirectoryError>> {
         let found = self
             .user(user)
-            .ok_or_else(|| DirectoryError::new(DirectoryErrorKind::UserNotFound, "no such user"));
+            .ok_or_else(|| DirectoryError::new(DirectoryErrorKind::UserNotFound, "no such user"))
+            .and_then(|profile| {
+                if lock(&self.fail_describes).contains(&profile.user_id) {
+                    Err(DirectoryError::new(DirectoryErrorKind::Unavailable, "down"))
+                } else {
+                    Ok(profile)
+                }
+            });
         Box::pin(async move { found })
     }
 
