@@ -218,6 +218,9 @@ pub struct ResultPage<'a> {
 
 /// Filters `users` (sorted by [`IndexedUser::sort_key`]) by the query, keeping only users the
 /// reader may see (`readable` answers `None` for those), and cuts out the requested page.
+///
+/// The rows come in user-name order only where the reader may see user names; otherwise by
+/// what it may see (display name, else id), so the order cannot reveal hidden names.
 pub fn search<'a>(
     users: &'a [IndexedUser],
     query: &DirectoryQuery,
@@ -225,52 +228,44 @@ pub fn search<'a>(
 ) -> ResultPage<'a> {
     let prefix = query.search.to_lowercase();
     let size = query.page_size.max(1);
-    let wanted_start = (query.page.max(1) - 1) * size;
-    let mut rows = Vec::with_capacity(size);
-    let mut total = 0;
-    let mut last_page_rows = Vec::with_capacity(size);
-    for user in users {
-        let Some(readable) = readable(user) else {
-            continue;
-        };
-        if !user.matches(&prefix, readable) {
-            continue;
-        }
-        if let Some(state) = query.state
-            && (!readable.state || user.user.state != Some(state))
-        {
-            continue;
-        }
-        if (wanted_start..wanted_start + size).contains(&total) {
-            rows.push((user, readable));
-        }
-        // Keep the latest full page too, for a page number past the end.
-        if total % size == 0 {
-            last_page_rows.clear();
-        }
-        last_page_rows.push((user, readable));
-        total += 1;
+    let mut matches: Vec<(&IndexedUser, Readable)> = users
+        .iter()
+        .filter_map(|user| {
+            let readable = readable(user)?;
+            let state_matches = query
+                .state
+                .is_none_or(|state| readable.state && user.user.state == Some(state));
+            (user.matches(&prefix, readable) && state_matches).then_some((user, readable))
+        })
+        .collect();
+    if matches.iter().any(|(_, readable)| !readable.name) {
+        matches.sort_by(|a, b| visible_order(a).cmp(&visible_order(b)));
     }
+    let total = matches.len();
     let pages = total.div_ceil(size).max(1);
-    if query.page > pages {
-        // Past the end (the list shrank since the link was made): show the last page.
-        return ResultPage {
-            rows: if total == 0 {
-                Vec::new()
-            } else {
-                last_page_rows
-            },
-            total,
-            page: pages,
-            pages,
-        };
-    }
+    // Past the end (the list shrank since the link was made): the last page.
+    let page = query.page.clamp(1, pages);
+    let start = (page - 1) * size;
+    let rows = matches.into_iter().skip(start).take(size).collect();
     ResultPage {
         rows,
         total,
-        page: query.page.max(1),
+        page,
         pages,
     }
+}
+
+/// Where a row sorts for a reader: by user name when it may see it, else by display name when
+/// it may see that, else by id; ties by id.
+fn visible_order<'a>((user, readable): &(&'a IndexedUser, Readable)) -> (&'a str, &'a str) {
+    let key = if readable.name {
+        user.name_key.as_str()
+    } else if readable.display_name {
+        user.display_key.as_str()
+    } else {
+        ""
+    };
+    (key, user.user.user_id.as_str())
 }
 
 #[cfg(test)]
@@ -431,5 +426,38 @@ mod tests {
         }
         .normalized();
         assert_eq!((forged.page, forged.page_size), (1_000_000, PAGE_SIZES[0]));
+    }
+
+    /// A reader who may not see user names gets the rows in an order that does not reveal
+    /// them: by display name, else by id.
+    #[test]
+    fn rows_follow_only_what_the_reader_may_see() {
+        let users = {
+            let mut users = vec![
+                user("amy", "Zulu", "", UserState::Enabled),
+                user("zed", "Alpha", "", UserState::Enabled),
+            ];
+            users.sort_by(|a, b| a.sort_key().cmp(b.sort_key()));
+            users
+        };
+        let order = |readable: Readable| -> Vec<String> {
+            search(&users, &DirectoryQuery::default(), |_| Some(readable))
+                .rows
+                .iter()
+                .map(|(u, _)| u.user.name.clone())
+                .collect()
+        };
+        assert_eq!(order(Readable::ALL), ["amy", "zed"]);
+        let no_names = Readable {
+            name: false,
+            ..Readable::ALL
+        };
+        assert_eq!(order(no_names), ["zed", "amy"], "by display name");
+        let ids_only = Readable {
+            name: false,
+            display_name: false,
+            ..Readable::ALL
+        };
+        assert_eq!(order(ids_only), ["amy", "zed"], "by id: u-amy, u-zed");
     }
 }

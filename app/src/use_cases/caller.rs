@@ -3,7 +3,7 @@
 //! ([`Caller::current`]), axum handlers as an extractor; the use cases are its methods.
 
 use super::failures::log_failure;
-use crate::domain::{Policy, Principal, Relation, UserAccess, UserProfile};
+use crate::domain::{Access, Fact, Policy, Principal, Relation, UserAccess, UserProfile};
 use crate::ports::{AuditLog, Directory};
 use crate::session::{RequestOrigin, Services};
 use crate::wire::{ApiError, ErrorKind};
@@ -59,6 +59,23 @@ impl Caller {
             reference: (!id.is_empty()).then(|| id.clone()),
             ..ApiError::new(ErrorKind::NotFound)
         }
+    }
+
+    /// Whether `user`, the id, user name or email a user was opened with, is a key this
+    /// account may use for `profile`: its id, a key it may read (a hidden user name or email
+    /// must not find anyone), or the account's own WorkMail user.
+    pub(super) fn may_open_by(
+        &self,
+        user: &str,
+        profile: &UserProfile,
+        access: &UserAccess,
+    ) -> bool {
+        let user = user.trim();
+        let is = |key: Option<&str>| key.is_some_and(|key| key.eq_ignore_ascii_case(user));
+        user == profile.user_id
+            || is(self.principal.workmail_user.as_deref())
+            || (is(profile.name.as_deref()) && access.fact(Fact::Name) > Access::Hidden)
+            || (is(profile.email.as_deref()) && access.fact(Fact::Email) > Access::Hidden)
     }
 
     pub(super) fn policy(&self) -> &Policy {

@@ -37,7 +37,7 @@ impl Caller {
     ) -> Result<(UserProfile, UserAccess), ApiError> {
         let profile = self.describe_in_scope(user).await?;
         let access = self.access_to(&profile).await;
-        if !access.can_view() {
+        if !access.can_view() || !self.may_open_by(user, &profile, &access) {
             tracing::info!(account = %self.principal.account, user, "user outside the account's scope");
             return Err(self.not_found());
         }
@@ -141,7 +141,7 @@ impl Caller {
             })
             .collect();
         let access = self.access_to(&target).await;
-        if !access.can_view() {
+        if !access.can_view() || !self.may_open_by(&request.user_id, &target, &access) {
             tracing::warn!(
                 account = %self.principal.account,
                 user = %request.user_id,
@@ -687,8 +687,12 @@ mod tests {
             directory.edit("u-1", |jane| jane.values.set(Field::Department, "Sales"));
         });
         let mut policy = Policy::new();
-        let fields = Field::ALL.into_iter().map(Attribute::Field).collect();
-        policy.grant("manager", Scope::Department, Access::Edit, fields);
+        policy.grant(
+            "manager",
+            Scope::Department,
+            Access::Edit,
+            Attribute::all().collect(),
+        );
         let audit = Arc::new(MemoryAudit::default());
         let services = Services {
             directory: directory.clone(),
@@ -713,6 +717,42 @@ mod tests {
         let records = audit.records();
         assert_eq!(records.len(), 1);
         assert_eq!(records[0].outcome, Some(Outcome::SavedOutsideScope));
+    }
+
+    /// A user name or email the account may not read finds no one (the id still does): else
+    /// trying names would tell who exists and what their hidden name is.
+    #[test]
+    fn a_hidden_key_finds_no_one() {
+        use crate::domain::{Access, Attribute, Fact, Scope};
+        let world = World::new(jane());
+        let mut policy = Policy::new();
+        let visible = Attribute::all()
+            .filter(|a| *a != Attribute::Fact(Fact::Name))
+            .collect();
+        policy.grant("viewer", Scope::All, Access::Read, visible);
+        let services = Services {
+            directory: world.directory.clone(),
+            policy: Arc::new(policy),
+            audit: world.audit.clone(),
+            index: Arc::new(DirectoryIndex::new(100)),
+            locks: world.locks.clone(),
+        };
+        let principal = Principal {
+            account: "viewer".into(),
+            roles: vec!["viewer".into()],
+            workmail_user: None,
+        };
+        let viewer = Caller::new(services, principal, RequestOrigin::default());
+        let by_name = run(viewer.load_user("jane.doe")).expect_err("hidden name");
+        assert_eq!(by_name.kind, ErrorKind::NotFound);
+        assert!(
+            run(viewer.load_user("jane.doe@demo.example.com")).is_ok(),
+            "email is readable"
+        );
+        assert!(
+            run(viewer.load_user("u-000000000001")).is_ok(),
+            "the id always works"
+        );
     }
 
     #[test]

@@ -145,7 +145,7 @@ async fn out_of_scope_and_unknown_users_are_indistinguishable() {
 #[tokio::test]
 async fn a_department_scoped_manager_cannot_move_itself_into_another_department() {
     let portal = start_with_policy(
-        "[[roles.manager]]\nscope = \"department\"\nedit = [\"*\"]\n\n\
+        "[[roles.manager]]\nscope = \"department\"\nread = [\"*\"]\nedit = [\"*\"]\n\n\
          [[roles.admin]]\nscope = \"all\"\nedit = [\"*\"]\n",
         |_| {},
     )
