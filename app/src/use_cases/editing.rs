@@ -82,6 +82,20 @@ impl Caller {
         }
     }
 
+    /// Reads the user a save is for; a failure concludes the save's record.
+    async fn read_for_save(
+        &self,
+        user: &str,
+        pending: &mut PendingRecord,
+    ) -> Result<UserProfile, ApiError> {
+        self.describe_in_scope(user).await.inspect_err(|error| {
+            pending.conclude(
+                Outcome::DirectoryError,
+                failure_detail("DescribeUser", error),
+            );
+        })
+    }
+
     async fn attempt_save(
         &self,
         request: &SaveRequest,
@@ -104,30 +118,14 @@ impl Caller {
         // The portal's saves of one user run one at a time, from the checks to the re-read:
         // find the user's id (the page may name it by user name or email), lock it, and read
         // the user again under the lock, so the checks and the plan see what the write meets.
-        let found = self
-            .describe_in_scope(&request.user_id)
-            .await
-            .inspect_err(|error| {
-                pending.conclude(
-                    Outcome::DirectoryError,
-                    failure_detail("DescribeUser", error),
-                );
-            })?;
+        let found = self.read_for_save(&request.user_id, pending).await?;
         pending.entry.target_id = Some(found.user_id.clone());
         let _lock = self.locks().lock(&found.user_id).await.map_err(|error| {
             tracing::error!(%error, "save refused: the user cannot be locked");
             pending.conclude(Outcome::DirectoryError, "the save lock is unavailable");
             ApiError::new(ErrorKind::AuditUnavailable)
         })?;
-        let target = self
-            .describe_in_scope(&found.user_id)
-            .await
-            .inspect_err(|error| {
-                pending.conclude(
-                    Outcome::DirectoryError,
-                    failure_detail("DescribeUser", error),
-                );
-            })?;
+        let target = self.read_for_save(&found.user_id, pending).await?;
         pending.entry.target_id = Some(target.user_id.clone());
         pending.entry.target_email = target.email.clone();
         // The record's old values are what the directory holds, never what the browser says
