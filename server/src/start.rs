@@ -179,6 +179,9 @@ pub async fn start(
         config.directory_refresh,
     ));
 
+    let save_locks = store::SaveLocks::for_database(&database)
+        .await
+        .map_err(|e| StartError::Database(format!("cannot open the save locks' pool: {e}")))?;
     let passwords = PasswordCheck::new().map_err(StartError::DemoAccounts)?;
     let state = AppState {
         leptos_options: leptos_options.clone(),
@@ -187,7 +190,7 @@ pub async fn start(
             policy: Arc::new(policy),
             audit: Arc::new(audit_log.clone()),
             index: index.clone(),
-            locks: Arc::new(store::SaveLocks::for_database(&database)),
+            locks: Arc::new(save_locks),
         },
         auth: AuthState {
             accounts: accounts.clone(),

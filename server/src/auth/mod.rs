@@ -95,15 +95,22 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     }
 }
 
+/// The portal database could not say who the session belongs to; the session is kept.
+struct AccountsUnavailable;
+
 /// The account of a session, if the session is signed in, within its lifetime, and the
-/// account still exists and is enabled. Anything else ends the session.
-async fn principal_of(auth: &AuthState, session: &PortalSession) -> Option<Principal> {
+/// account still exists and is enabled. Anything else ends the session, except the portal
+/// database failing to answer: that is not the session's fault, and it is kept.
+async fn principal_of(
+    auth: &AuthState,
+    session: &PortalSession,
+) -> Result<Option<Principal>, AccountsUnavailable> {
     let signed_in: SessionAuth = match session.auth().await {
         Ok(Some(signed_in)) => signed_in,
-        Ok(None) => return None,
+        Ok(None) => return Ok(None),
         Err(error) => {
             tracing::warn!(%error, "unreadable session");
-            return None;
+            return Ok(None);
         }
     };
     let account = if signed_in.is_past(auth.session_lifetime, unix_now()) {
@@ -121,7 +128,7 @@ async fn principal_of(auth: &AuthState, session: &PortalSession) -> Option<Princ
             }),
             Err(error) => {
                 tracing::error!(%error, "cannot read the account of a session");
-                None
+                return Err(AccountsUnavailable);
             }
         }
     };
@@ -133,14 +140,14 @@ async fn principal_of(auth: &AuthState, session: &PortalSession) -> Option<Princ
         tracing::warn!(%error, "cannot move the session's idle expiry on");
     }
     match account {
-        Some(account) => Some(Principal {
+        Some(account) => Ok(Some(Principal {
             account: account.login,
             roles: account.roles,
             workmail_user: account.workmail_user,
-        }),
+        })),
         None => {
             let _ = session.sign_out().await;
-            None
+            Ok(None)
         }
     }
 }
@@ -155,7 +162,18 @@ pub async fn authenticate(
 ) -> Response {
     let session = request.extensions().get::<Session>().cloned();
     let principal = match session {
-        Some(session) => principal_of(&auth, &PortalSession(session)).await,
+        Some(session) => match principal_of(&auth, &PortalSession(session)).await {
+            Ok(principal) => principal,
+            Err(AccountsUnavailable) => {
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(http::header::RETRY_AFTER, "5")],
+                    "The portal's database is not answering. Try again in a moment; you are \
+                     still signed in.",
+                )
+                    .into_response();
+            }
+        },
         None => None,
     };
     if let Some(principal) = principal {

@@ -823,6 +823,8 @@ async fn replicas_on_postgresql_take_turns_saving_a_user() {
     let replica = |url: String| async move {
         let database = store::open_url(&url).await.expect("database");
         store::SaveLocks::for_database(&database)
+            .await
+            .expect("lock pool")
     };
     let (one, two) = (replica(url.clone()).await, replica(url.clone()).await);
     let held = one.lock("u-1").await.expect("first lock");
