@@ -70,30 +70,45 @@ impl TrustedProxies {
     }
 
     /// The client of a request from `peer` carrying `forwarded_for` (every `X-Forwarded-For`
-    /// value, in order).
-    pub fn client(&self, peer: IpAddr, forwarded_for: &[&str]) -> IpAddr {
+    /// value, in order, as sent). `None` when a trusted proxy forwarded it without naming a
+    /// client it believes: the proxy's own address would put everyone behind it under one
+    /// sign-in limit.
+    pub fn client(&self, peer: IpAddr, forwarded_for: &[&[u8]]) -> Option<IpAddr> {
+        let peer = peer.to_canonical();
         if !self.trusts(peer) {
-            return peer;
+            return Some(peer);
         }
-        let mut client = peer;
-        let hops = forwarded_for
+        let hops: Vec<String> = forwarded_for
             .iter()
-            .flat_map(|value| value.split(','))
-            .collect::<Vec<_>>();
-        for hop in hops.into_iter().rev() {
-            match hop.trim().parse::<IpAddr>() {
-                Ok(address) => {
-                    client = address;
-                    if !self.trusts(address) {
-                        break;
-                    }
-                }
-                // Not an address: nothing further left is believable.
-                Err(_) => break,
+            .flat_map(|value| {
+                String::from_utf8_lossy(value)
+                    .split(',')
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for hop in hops.iter().rev() {
+            let address = parse_hop(hop)?;
+            if !self.trusts(address) {
+                return Some(address);
             }
         }
-        client
+        None
     }
+}
+
+/// One hop of `X-Forwarded-For`: an address, possibly with a port (`192.0.2.1:4711`,
+/// `[2001:db8::1]:443`); IPv4-mapped IPv6 addresses as IPv4.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    let address = if let Some(rest) = hop.strip_prefix('[') {
+        rest.split_once(']').map(|(inside, _)| inside)?
+    } else if hop.matches(':').count() == 1 {
+        hop.split_once(':').map(|(address, _)| address)?
+    } else {
+        hop
+    };
+    address.parse::<IpAddr>().ok().map(|a| a.to_canonical())
 }
 
 #[cfg(test)]
@@ -125,26 +140,34 @@ mod tests {
     fn the_client_is_the_rightmost_untrusted_hop() {
         let proxies = TrustedProxies([AddressRange::parse("10.0.0.0/8").expect("range")].into());
         let proxy = ip("10.0.0.5");
+        let client = |peer: IpAddr, values: &[&str]| {
+            let values: Vec<&[u8]> = values.iter().map(|v| v.as_bytes()).collect();
+            proxies.client(peer, &values)
+        };
         // What the client wrote itself (the left) is not believed.
+        let first = client(proxy, &["1.1.1.1, 203.0.113.9, 10.0.0.4"]);
+        assert_eq!(first, Some(ip("203.0.113.9")));
+        let split = client(proxy, &["198.51.100.1", "203.0.113.9"]);
+        assert_eq!(split, Some(ip("203.0.113.9")));
+        // Ports, brackets and IPv4-mapped addresses.
         assert_eq!(
-            proxies.client(proxy, &["1.1.1.1, 203.0.113.9, 10.0.0.4"]),
-            ip("203.0.113.9")
+            client(proxy, &["203.0.113.9:4711"]),
+            Some(ip("203.0.113.9"))
         );
         assert_eq!(
-            proxies.client(proxy, &["198.51.100.1", "203.0.113.9"]),
-            ip("203.0.113.9")
+            client(proxy, &["[2001:db8::1]:443"]),
+            Some(ip("2001:db8::1"))
         );
-        // Without the header, the proxy is the client; garbage stops the walk.
-        assert_eq!(proxies.client(proxy, &[]), proxy);
-        assert_eq!(proxies.client(proxy, &["203.0.113.9, junk"]), proxy);
+        let mapped = client(ip("::ffff:10.0.0.5"), &["203.0.113.9"]);
+        assert_eq!(mapped, Some(ip("203.0.113.9")));
+        // No believable client: none, never the proxy (that would share its limits).
+        assert_eq!(client(proxy, &[]), None);
+        assert_eq!(client(proxy, &["203.0.113.9, junk"]), None);
+        assert_eq!(proxies.client(proxy, &[b"\xff\xfe"]), None);
         // An untrusted peer's header is ignored.
-        assert_eq!(
-            proxies.client(ip("198.51.100.7"), &["203.0.113.9"]),
-            ip("198.51.100.7")
-        );
-        assert_eq!(
-            TrustedProxies::default().client(proxy, &["203.0.113.9"]),
-            proxy
-        );
+        let direct = client(ip("198.51.100.7"), &["203.0.113.9"]);
+        assert_eq!(direct, Some(ip("198.51.100.7")));
+        let untrusting = TrustedProxies::default().client(proxy, &[b"203.0.113.9"]);
+        assert_eq!(untrusting, Some(proxy));
     }
 }

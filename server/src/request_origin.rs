@@ -30,13 +30,13 @@ pub async fn assign(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let forwarded: Vec<&str> = request
+    let forwarded: Vec<&[u8]> = request
         .headers()
         .get_all("x-forwarded-for")
         .iter()
-        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.as_bytes())
         .collect();
-    let client = peer.map(|peer| proxies.client(peer, &forwarded));
+    let client = peer.and_then(|peer| proxies.client(peer, &forwarded));
     let origin = RequestOrigin {
         request_id: new_request_id(),
         client: client.map(|c| c.to_string()),

@@ -96,6 +96,27 @@ impl Caller {
         })
     }
 
+    /// What the account may do with `target`, opened as `user`; not found (and the record
+    /// concluded) when the user is outside its scope or was opened by a key it may not read.
+    async fn check_in_scope(
+        &self,
+        user: &str,
+        target: &UserProfile,
+        pending: &mut PendingRecord,
+    ) -> Result<UserAccess, ApiError> {
+        let access = self.access_to(target).await;
+        if access.can_view() && self.may_open_by(user, target, &access) {
+            return Ok(access);
+        }
+        tracing::warn!(
+            account = %self.principal.account,
+            user,
+            "save refused: user outside the account's scope"
+        );
+        pending.conclude(Outcome::Refused, "user outside the account's scope");
+        Err(self.not_found())
+    }
+
     async fn attempt_save(
         &self,
         request: &SaveRequest,
@@ -120,6 +141,10 @@ impl Caller {
         // the user again under the lock, so the checks and the plan see what the write meets.
         let found = self.read_for_save(&request.user_id, pending).await?;
         pending.entry.target_id = Some(found.user_id.clone());
+        // Outside the scope is refused before the lock too, so that it costs what a user who
+        // does not exist costs.
+        self.check_in_scope(&request.user_id, &found, pending)
+            .await?;
         let _lock = self.locks().lock(&found.user_id).await.map_err(|error| {
             tracing::error!(%error, "save refused: the user cannot be locked");
             pending.conclude(Outcome::DirectoryError, "the save lock is unavailable");
@@ -138,16 +163,9 @@ impl Caller {
                 new: change.to.clone(),
             })
             .collect();
-        let access = self.access_to(&target).await;
-        if !access.can_view() || !self.may_open_by(&request.user_id, &target, &access) {
-            tracing::warn!(
-                account = %self.principal.account,
-                user = %request.user_id,
-                "save refused: user outside the account's scope"
-            );
-            pending.conclude(Outcome::Refused, "user outside the account's scope");
-            return Err(self.not_found());
-        }
+        let access = self
+            .check_in_scope(&request.user_id, &target, pending)
+            .await?;
         if let Some(field) = access.forbidden_change(&changes) {
             tracing::warn!(
                 account = %self.principal.account,
@@ -662,6 +680,13 @@ mod tests {
             &request(jane(), jane().with(Field::City, "Oslo")),
         )
         .expect("saved");
+        assert_eq!(world.locks.taken(), ["u-000000000001"]);
+        // A user outside the scope is refused before the lock: it costs what a user who does
+        // not exist costs.
+        let _ = save(
+            &world.as_other_employee(),
+            &request(jane(), jane().with(Field::City, "Bergen")),
+        );
         assert_eq!(world.locks.taken(), ["u-000000000001"]);
     }
 

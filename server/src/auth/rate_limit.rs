@@ -78,6 +78,7 @@ impl SignInLimiter {
     /// Whether a refusal of `account` from `address` should be recorded: the first in each
     /// window is, the rest are not.
     pub fn refusal_to_record(&self, account: &str, address: Option<IpAddr>, now: Instant) -> bool {
+        let address = address.map(limited);
         self.prune_if_due(now);
         let Ok(mut recorded) = self.refusals_recorded.lock() else {
             return true;
@@ -137,6 +138,7 @@ impl SignInLimiter {
         address: Option<IpAddr>,
         now: Instant,
     ) -> Option<Reservation> {
+        let address = address.map(limited);
         self.prune_if_due(now);
         let Ok(mut map) = self.failures.lock() else {
             return None;
@@ -164,15 +166,24 @@ impl SignInLimiter {
         Some(Reservation { at: now })
     }
 
-    /// A reserved attempt succeeded: the account's failures are cleared, and the attempt no
-    /// longer counts against the address.
+    /// A reserved attempt succeeded: it no longer counts, and this address's failures for the
+    /// account are cleared. The account's failures from other addresses stay: a successful
+    /// sign-in must not hand a guesser elsewhere a fresh set of attempts.
     pub fn succeeded(&self, account: &str, address: Option<IpAddr>, reservation: Reservation) {
+        let address = address.map(limited);
         let Ok(mut map) = self.failures.lock() else {
             return;
         };
-        map.remove(&Key::Account(account.to_owned()));
+        let account_key = Key::Account(account.to_owned());
+        forget(&mut map, &account_key, reservation.at);
         if let Some(ip) = address {
-            map.remove(&Key::Pair(account.to_owned(), ip));
+            // This address's failures for the account were the person's own mistakes.
+            for at in map
+                .remove(&Key::Pair(account.to_owned(), ip))
+                .unwrap_or_default()
+            {
+                forget(&mut map, &account_key, at);
+            }
             forget(&mut map, &Key::Address(ip), reservation.at);
         }
     }
@@ -180,6 +191,7 @@ impl SignInLimiter {
     /// A reserved attempt was not checked after all (the portal was too busy): it counts
     /// neither against the account nor against the address.
     pub fn give_back(&self, account: &str, address: Option<IpAddr>, reservation: Reservation) {
+        let address = address.map(limited);
         let Ok(mut map) = self.failures.lock() else {
             return;
         };
@@ -193,6 +205,7 @@ impl SignInLimiter {
     /// Records a failed attempt.
     #[cfg(test)]
     fn record_failure(&self, account: &str, address: Option<IpAddr>, now: Instant) {
+        let address = address.map(limited);
         let Ok(mut map) = self.failures.lock() else {
             return;
         };
@@ -214,6 +227,15 @@ impl SignInLimiter {
                 .push_back(now);
             map.entry(Key::Address(ip)).or_default().push_back(now);
         }
+    }
+}
+
+/// The address a limit counts: an IPv6 address by its /64, which one holder usually has whole
+/// (counting single addresses would give them endless budgets).
+fn limited(address: IpAddr) -> IpAddr {
+    match address.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & (u128::MAX << 64)).into()),
+        v4 => v4,
     }
 }
 
@@ -316,18 +338,37 @@ mod tests {
     }
 
     #[test]
-    fn success_clears_the_account() {
+    fn success_clears_its_address_but_not_the_failures_from_elsewhere() {
         let limiter = SignInLimiter::new(LIMITS);
         let t0 = Instant::now();
-        for _ in 0..2 {
-            limiter.record_failure("hr", ip(1), t0);
-        }
-        let signed_in = limiter.reserve("hr", ip(1), t0).expect("allowed");
-        limiter.succeeded("hr", ip(1), signed_in);
+        // A guesser elsewhere fails twice; the person mistypes once, then signs in.
         for _ in 0..2 {
             limiter.record_failure("hr", ip(2), t0);
         }
-        assert!(limiter.reserve("hr", ip(3), t0).is_some());
+        limiter.record_failure("hr", ip(1), t0);
+        // At the limit, the account waits a second.
+        let t1 = t0 + Duration::from_secs(2);
+        let signed_in = limiter.reserve("hr", ip(1), t1).expect("allowed");
+        limiter.succeeded("hr", ip(1), signed_in);
+        // The person's mistake is forgotten, the guesser's failures are not: one more makes
+        // three, the account's limit.
+        let _failed = limiter.reserve("hr", ip(4), t1).expect("allowed");
+        assert!(limiter.reserve("hr", ip(5), t1).is_none());
+    }
+
+    #[test]
+    fn an_ipv6_address_counts_by_its_64() {
+        let limiter = SignInLimiter::new(LIMITS);
+        let t0 = Instant::now();
+        let v6 = |last: u16| Some(IpAddr::from([0x2001, 0xdb8, 0, 1, 0, 0, 0, last]));
+        for i in 0..5 {
+            let _failed = limiter
+                .reserve(&format!("user{i}"), v6(i), t0)
+                .expect("allowed");
+        }
+        assert!(limiter.reserve("someone", v6(99), t0).is_none(), "same /64");
+        let other = Some(IpAddr::from([0x2001, 0xdb8, 0, 2, 0, 0, 0, 1]));
+        assert!(limiter.reserve("someone", other, t0).is_some());
     }
 
     #[test]
