@@ -112,7 +112,7 @@ impl Caller {
                         // As in History: a change made only to fields the reader may not see
                         // of this user is not shown (not even when, or by whom).
                         let (at_ms, account) = (record.at_ms, record.account.clone());
-                        if record.for_reader(&visibility.access(user), false).is_none() {
+                        if record.for_reader(visibility.access(user), false).is_none() {
                             continue;
                         }
                         if recent
@@ -220,9 +220,9 @@ impl<'s> Visibility<'s> {
     }
 
     /// What the account may do with `user`.
-    fn access(&self, user: &IndexedUser) -> UserAccess {
+    fn access(&self, user: &IndexedUser) -> &UserAccess {
         let (is_self, same_department) = self.relation(user);
-        self.access[usize::from(is_self)][usize::from(same_department)].clone()
+        &self.access[usize::from(is_self)][usize::from(same_department)]
     }
 
     /// (is the account's own user, is in the account's department).

@@ -105,29 +105,45 @@ impl Caller {
     /// What this account may do with `target`. The account's own WorkMail user is looked up
     /// only when a grant of its roles depends on it (scope `self` or `department`).
     pub(super) async fn access_to(&self, target: &UserProfile) -> UserAccess {
-        let policy = self.policy();
-        if !policy.needs_relation(self.roles()) {
-            return policy.resolve(self.roles(), Relation::STRANGER);
+        let own = self.own_user(target).await;
+        self.access_between(own.as_ref(), target)
+    }
+
+    /// The account's own WorkMail user, read only when a grant of its roles depends on it
+    /// (`target` itself when it is that user). A save reads it once and reuses it.
+    pub(super) async fn own_user(&self, target: &UserProfile) -> Option<UserProfile> {
+        if !self.policy().needs_relation(self.roles()) {
+            return None;
         }
-        let own = match self.principal.workmail_user.as_deref() {
-            None => None,
-            Some(mine)
-                if target
-                    .email
-                    .as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(mine)) =>
-            {
-                Some(target.clone())
+        let mine = self.principal.workmail_user.as_deref()?;
+        if target
+            .email
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case(mine))
+        {
+            return Some(target.clone());
+        }
+        match self.directory().describe_user(mine).await {
+            Ok(own) => Some(own),
+            Err(error) => {
+                log_failure("DescribeUser (own user)", mine, &error);
+                None
             }
-            Some(mine) => match self.directory().describe_user(mine).await {
-                Ok(own) => Some(own),
-                Err(error) => {
-                    log_failure("DescribeUser (own user)", mine, &error);
-                    None
-                }
-            },
+        }
+    }
+
+    /// What this account, whose own user is `own`, may do with `target`.
+    pub(super) fn access_between(
+        &self,
+        own: Option<&UserProfile>,
+        target: &UserProfile,
+    ) -> UserAccess {
+        let relation = if self.policy().needs_relation(self.roles()) {
+            Relation::between(own, target)
+        } else {
+            Relation::STRANGER
         };
-        policy.resolve(self.roles(), Relation::between(own.as_ref(), target))
+        self.policy().resolve(self.roles(), relation)
     }
 }
 

@@ -96,15 +96,21 @@ impl Caller {
         })
     }
 
-    /// What the account may do with `target`, opened as `user`; not found (and the record
-    /// concluded) when the user is outside its scope or was opened by a key it may not read.
-    async fn check_in_scope(
+    /// What the account, whose own user is `own`, may do with `target`, opened as `user`; not
+    /// found (and the record concluded) when the user is outside its scope or was opened by a
+    /// key it may not read.
+    #[expect(
+        clippy::result_large_err,
+        reason = "ApiError is what the save returns; it passes through unchanged"
+    )]
+    fn check_in_scope(
         &self,
+        own: Option<&UserProfile>,
         user: &str,
         target: &UserProfile,
         pending: &mut PendingRecord,
     ) -> Result<UserAccess, ApiError> {
-        let access = self.access_to(target).await;
+        let access = self.access_between(own, target);
         if access.can_view() && self.may_open_by(user, target, &access) {
             return Ok(access);
         }
@@ -141,10 +147,11 @@ impl Caller {
         // the user again under the lock, so the checks and the plan see what the write meets.
         let found = self.read_for_save(&request.user_id, pending).await?;
         pending.entry.target_id = Some(found.user_id.clone());
-        // Outside the scope is refused before the lock too, so that it costs what a user who
-        // does not exist costs.
-        self.check_in_scope(&request.user_id, &found, pending)
-            .await?;
+        // The account's own user, read once for every check of this save. Outside the scope
+        // is refused before the lock too, so that it costs what a user who does not exist
+        // costs.
+        let own = self.own_user(&found).await;
+        self.check_in_scope(own.as_ref(), &request.user_id, &found, pending)?;
         let _lock = self.locks().lock(&found.user_id).await.map_err(|error| {
             tracing::error!(%error, "save refused: the user cannot be locked");
             pending.conclude(Outcome::DirectoryError, "the save lock is unavailable");
@@ -163,9 +170,7 @@ impl Caller {
                 new: change.to.clone(),
             })
             .collect();
-        let access = self
-            .check_in_scope(&request.user_id, &target, pending)
-            .await?;
+        let access = self.check_in_scope(own.as_ref(), &request.user_id, &target, pending)?;
         if let Some(field) = access.forbidden_change(&changes) {
             tracing::warn!(
                 account = %self.principal.account,
@@ -236,8 +241,7 @@ impl Caller {
             }
         };
         if let Some(Ok(fresh)) = &reread {
-            self.check_still_in_scope(fresh, &plan.to_send, pending)
-                .await;
+            self.check_still_in_scope(own.as_ref(), fresh, &plan.to_send, pending);
         }
         if let Err(error) = self
             .audit()
@@ -273,14 +277,15 @@ impl Caller {
     /// move them, was moved by someone else between the checks and the write (a write from
     /// outside the portal, which no lock of the portal's covers). The save is then recorded as
     /// an alert.
-    async fn check_still_in_scope(
+    fn check_still_in_scope(
         &self,
+        own: Option<&UserProfile>,
         fresh: &UserProfile,
         sent: &[Change],
         pending: &mut PendingRecord,
     ) {
         let moved_by_this_save = sent.iter().any(|c| c.field == Field::Department);
-        if moved_by_this_save || self.access_to(fresh).await.can_view() {
+        if moved_by_this_save || self.access_between(own, fresh).can_view() {
             return;
         }
         tracing::error!(

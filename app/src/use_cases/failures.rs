@@ -21,13 +21,8 @@ pub(super) fn directory_failure(operation: &str, user: &str, error: DirectoryErr
         DirectoryErrorKind::Unreachable => ErrorKind::Unreachable,
         DirectoryErrorKind::Unexpected => ErrorKind::Internal,
     };
-    // A user that does not exist must read exactly like one outside the account's scope, so
-    // "not found" carries no directory reference (the caller gives it the portal's own).
-    let reference = (kind != ErrorKind::NotFound)
-        .then_some(error.request_id)
-        .flatten();
     ApiError {
-        reference,
+        reference: error.request_id,
         ..ApiError::new(kind)
     }
 }

@@ -190,13 +190,23 @@ const KEPT_PARAM: &str = "kept";
 impl Notice {
     /// The notice after a save that answered `outcome`.
     pub fn after_save(outcome: &SaveOutcome) -> Self {
-        if outcome.saved.is_empty() && outcome.already_applied.is_empty() {
+        Self::of(
+            outcome.saved.clone(),
+            outcome.already_applied.clone(),
+            outcome.kept_from_others.clone(),
+        )
+    }
+
+    /// The notice of a save that wrote `saved`, found `already_applied` done and kept
+    /// `kept_from_others`; nothing written or found done is "nothing to save".
+    fn of(saved: Vec<Field>, already_applied: Vec<Field>, kept_from_others: Vec<Field>) -> Self {
+        if saved.is_empty() && already_applied.is_empty() {
             return Notice::NothingToSave;
         }
         Notice::Saved {
-            saved: outcome.saved.clone(),
-            already_applied: outcome.already_applied.clone(),
-            kept_from_others: outcome.kept_from_others.clone(),
+            saved,
+            already_applied,
+            kept_from_others,
         }
     }
 
@@ -259,13 +269,12 @@ impl Notice {
     /// page was not reached by such a redirect.
     pub fn from_query(param: impl Fn(&str) -> Option<String>) -> Option<Self> {
         let saved = param(SAVED_PARAM)?;
-        let outcome = SaveOutcome {
-            saved: fields(&saved),
-            already_applied: param(ALREADY_PARAM).map(|p| fields(&p)).unwrap_or_default(),
-            kept_from_others: param(KEPT_PARAM).map(|p| fields(&p)).unwrap_or_default(),
-            profile: Default::default(),
-        };
-        Some(Self::after_save(&outcome))
+        let list = |name: &str| param(name).map(|p| fields(&p)).unwrap_or_default();
+        Some(Self::of(
+            fields(&saved),
+            list(ALREADY_PARAM),
+            list(KEPT_PARAM),
+        ))
     }
 }
 
