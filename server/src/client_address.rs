@@ -69,28 +69,25 @@ impl TrustedProxies {
         self.0.iter().any(|range| range.contains(address))
     }
 
-    /// The client of a request from `peer` carrying `forwarded_for` (every `X-Forwarded-For`
-    /// value, in order, as sent). `None` when a trusted proxy forwarded it without naming a
-    /// client it believes: the proxy's own address would put everyone behind it under one
-    /// sign-in limit.
-    pub fn client(&self, peer: IpAddr, forwarded_for: &[&[u8]]) -> Option<IpAddr> {
+    /// The client of a request from `peer` carrying `forwarded_for` (its `X-Forwarded-For`
+    /// values, in order, as sent; read only when `peer` is a trusted proxy). `None` when a
+    /// trusted proxy forwarded it without naming a client it believes: the proxy's own address
+    /// would put everyone behind it under one sign-in limit.
+    pub fn client<'a>(
+        &self,
+        peer: IpAddr,
+        forwarded_for: impl DoubleEndedIterator<Item = &'a [u8]>,
+    ) -> Option<IpAddr> {
         let peer = peer.to_canonical();
         if !self.trusts(peer) {
             return Some(peer);
         }
-        let hops: Vec<String> = forwarded_for
-            .iter()
-            .flat_map(|value| {
-                String::from_utf8_lossy(value)
-                    .split(',')
-                    .map(str::to_owned)
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        for hop in hops.iter().rev() {
-            let address = parse_hop(hop)?;
-            if !self.trusts(address) {
-                return Some(address);
+        for value in forwarded_for.rev() {
+            for hop in String::from_utf8_lossy(value).split(',').rev() {
+                let address = parse_hop(hop)?;
+                if !self.trusts(address) {
+                    return Some(address);
+                }
             }
         }
         None
@@ -141,8 +138,7 @@ mod tests {
         let proxies = TrustedProxies([AddressRange::parse("10.0.0.0/8").expect("range")].into());
         let proxy = ip("10.0.0.5");
         let client = |peer: IpAddr, values: &[&str]| {
-            let values: Vec<&[u8]> = values.iter().map(|v| v.as_bytes()).collect();
-            proxies.client(peer, &values)
+            proxies.client(peer, values.iter().map(|v| v.as_bytes()))
         };
         // What the client wrote itself (the left) is not believed.
         let first = client(proxy, &["1.1.1.1, 203.0.113.9, 10.0.0.4"]);
@@ -163,11 +159,11 @@ mod tests {
         // No believable client: none, never the proxy (that would share its limits).
         assert_eq!(client(proxy, &[]), None);
         assert_eq!(client(proxy, &["203.0.113.9, junk"]), None);
-        assert_eq!(proxies.client(proxy, &[b"\xff\xfe"]), None);
+        assert_eq!(proxies.client(proxy, [&b"\xff\xfe"[..]].into_iter()), None);
         // An untrusted peer's header is ignored.
         let direct = client(ip("198.51.100.7"), &["203.0.113.9"]);
         assert_eq!(direct, Some(ip("198.51.100.7")));
-        let untrusting = TrustedProxies::default().client(proxy, &[b"203.0.113.9"]);
+        let untrusting = TrustedProxies::default().client(proxy, [&b"203.0.113.9"[..]].into_iter());
         assert_eq!(untrusting, Some(proxy));
     }
 }

@@ -30,13 +30,8 @@ pub async fn assign(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let forwarded: Vec<&[u8]> = request
-        .headers()
-        .get_all("x-forwarded-for")
-        .iter()
-        .map(|v| v.as_bytes())
-        .collect();
-    let client = peer.and_then(|peer| proxies.client(peer, &forwarded));
+    let forwarded = request.headers().get_all("x-forwarded-for");
+    let client = peer.and_then(|peer| proxies.client(peer, forwarded.iter().map(|v| v.as_bytes())));
     let origin = RequestOrigin {
         request_id: new_request_id(),
         client: client.map(|c| c.to_string()),

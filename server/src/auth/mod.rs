@@ -6,7 +6,7 @@ pub mod rate_limit;
 pub mod session;
 
 use crate::state::AppState;
-use crate::store::{AccountStore, NewAccount};
+use crate::store::{Account, AccountStore, NewAccount};
 use app::domain::{AuditEntry, Outcome, Principal};
 use app::routes::{
     API_PREFIX, HOME_PATH, LOGIN_PATH, LOGOUT_PATH, is_public, login_url, safe_next,
@@ -244,31 +244,27 @@ pub async fn sign_in(
         };
         render_login(state.clone(), headers.clone(), next.clone(), attempt)
     };
-    let account = match auth.accounts.find_by_login(&login).await {
-        Ok(account) => account,
-        Err(error) => {
-            tracing::error!(%error, "cannot read accounts");
-            None
-        }
-    };
-    // What the log calls the attempt: the account's name, or a keyed hash of a name that is
-    // no account's (people type passwords into the name box).
-    let name = match &account {
-        Some(account) => account.login.clone(),
-        None => format!("unknown account {}", state.services.audit.pseudonym(&login)),
-    };
+    // Refused before any work: no database read, no password check.
     let Some(attempt) = auth.limiter.reserve(&login, address, Instant::now()) else {
-        tracing::warn!(name, ?address, "sign-in refused: too many failed attempts");
-        if auth
+        let refusal_to_record = auth
             .limiter
-            .refusal_to_record(&login, address, Instant::now())
-        {
+            .refusal_to_record(&login, address, Instant::now());
+        // Only the refusal that is recorded is worth a database read to name it.
+        let name = if refusal_to_record {
+            logged_name(&state, find_account(auth, &login).await.as_ref(), &login)
+        } else {
+            state.services.audit.pseudonym(&login)
+        };
+        tracing::warn!(name, ?address, "sign-in refused: too many failed attempts");
+        if refusal_to_record {
             let detail =
                 Some("too many failed attempts; further refusals in this window are not recorded");
             record(&state, &origin, Outcome::SignInFailed, &name, detail).await;
         }
         return refuse(LoginProblem::TooManyAttempts).await;
     };
+    let account = find_account(auth, &login).await;
+    let name = logged_name(&state, account.as_ref(), &login);
     let hash = account.as_ref().map(|a| a.password_hash.clone());
     let password_ok = match auth.passwords.verify(hash, form.password).await {
         Ok(matches) => matches,
@@ -303,6 +299,26 @@ pub async fn sign_in(
     tracing::info!(login, "signed in");
     record(&state, &origin, Outcome::SignedIn, &account.login, None).await;
     Redirect::to(&next).into_response()
+}
+
+/// The account signing in as `login`, if there is one (a database failure reads as none, so
+/// the attempt fails like a wrong password).
+async fn find_account(auth: &AuthState, login: &str) -> Option<Account> {
+    auth.accounts
+        .find_by_login(login)
+        .await
+        .inspect_err(|error| tracing::error!(%error, "cannot read accounts"))
+        .ok()
+        .flatten()
+}
+
+/// What the logs call a sign-in attempt: the account's name, or a keyed hash of a name that is
+/// no account's (people type passwords into the name box).
+fn logged_name(state: &AppState, account: Option<&Account>, login: &str) -> String {
+    match account {
+        Some(account) => account.login.clone(),
+        None => format!("unknown account {}", state.services.audit.pseudonym(login)),
+    }
 }
 
 /// `POST /logout`: deletes the session, then shows the sign-in page.

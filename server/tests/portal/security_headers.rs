@@ -4,16 +4,18 @@ use crate::harness::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
+/// One header of an answer, as text.
+fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 #[tokio::test]
 async fn pages_and_answers_carry_the_security_headers() {
     let portal = start().await;
-    let header = |response: &reqwest::Response, name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
     // A page with personal data.
     let page = portal
         .with_session(portal.http.get(portal.url("/users/jane.doe")))
@@ -100,10 +102,7 @@ async fn an_https_public_url_turns_on_hsts() {
         .await
         .expect("login");
     assert_eq!(
-        login
-            .headers()
-            .get("strict-transport-security")
-            .and_then(|v| v.to_str().ok()),
+        header(&login, "strict-transport-security").as_deref(),
         Some("max-age=31536000")
     );
     portal.stop().await;
