@@ -99,14 +99,7 @@ pub fn TextField(
 pub fn ReadOnlyField(field: Field, loaded: RwSignal<FieldValues>) -> impl IntoView {
     let id = format!("field-{}", field.api_name());
     let label_id = format!("{id}-label");
-    let value = live(move || {
-        let value = loaded.with(|v| v.get(field).to_owned());
-        if value.is_empty() {
-            view! { <span class="empty">"Not set"</span> }.into_any()
-        } else {
-            value.into_any()
-        }
-    });
+    let value = live(move || loaded.with(|v| v.get(field).to_owned()));
     view! {
         <div class="field readonly">
             <span class="label" id=label_id.clone()>
@@ -114,7 +107,14 @@ pub fn ReadOnlyField(field: Field, loaded: RwSignal<FieldValues>) -> impl IntoVi
                 <span class="readonly-badge">"read only"</span>
             </span>
             <p id=id class="readonly-value" aria-labelledby=label_id data-field=field.api_name()>
-                {value}
+                {move || {
+                    let value = value();
+                    if value.is_empty() {
+                        view! { <span class="empty">"Not set"</span> }.into_any()
+                    } else {
+                        value.into_any()
+                    }
+                }}
             </p>
         </div>
     }
