@@ -101,6 +101,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/") view=pages::HomePage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/confirm") view=pages::ConfirmPage ssr=SsrMode::Async />
                     <Route path=path!("/me") view=pages::MePage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=pages::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/users/:id") view=pages::UserPage ssr=SsrMode::Async />
@@ -110,6 +111,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/audit") view=pages::AuditLogPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/admin/accounts")
+                        view=pages::AccountsPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>
@@ -123,6 +129,7 @@ fn Navigation(nav: session::Navigation) -> impl IntoView {
         <nav aria-label="Main">
             {nav.can_browse.then(|| view! { <a href=routes::USERS_PATH>"Users"</a> })}
             {nav.has_me.then(|| view! { <a href=routes::ME_PATH>"My profile"</a> })}
+            {nav.accounts.then(|| view! { <a href=routes::ACCOUNTS_PATH>"Accounts"</a> })}
             {(nav.audit == domain::AuditRight::Log)
                 .then(|| view! { <a href=routes::AUDIT_PATH>"Audit log"</a> })}
         </nav>

@@ -10,6 +10,14 @@ use crate::domain::percent_encode;
 pub const HOME_PATH: &str = "/";
 /// The sign-in page; sign-in posts to it.
 pub const LOGIN_PATH: &str = "/login";
+/// Confirming who one is for a sensitive change (step-up): the page, and the password form's
+/// post. `?done=1` says it worked.
+pub const CONFIRM_PATH: &str = "/confirm";
+/// Single sign-on starts here (`?next=` where to go afterwards; `&confirm=1` to prove who
+/// one is again for a sensitive change).
+pub const SSO_START_PATH: &str = "/auth/oidc/login";
+/// The identity provider sends the browser back here.
+pub const SSO_CALLBACK_PATH: &str = "/auth/oidc/callback";
 /// Sign-out posts here.
 pub const LOGOUT_PATH: &str = "/logout";
 /// The signed-in person's own profile; its form posts here without JavaScript.
@@ -25,6 +33,8 @@ pub const AUDIT_PATH: &str = "/audit";
 pub const AUDIT_CSV_PATH: &str = "/audit/export.csv";
 /// The audit log's JSON export.
 pub const AUDIT_JSON_PATH: &str = "/audit/export.json";
+/// The portal's accounts (managers only); its forms post here.
+pub const ACCOUNTS_PATH: &str = "/admin/accounts";
 /// Where server functions live (the `prefix` of every `#[server]`, which takes only literals).
 pub const API_PREFIX: &str = "/api/";
 /// The browser bundle (`site-pkg-dir`).
@@ -35,14 +45,16 @@ pub const FAVICON_PATH: &str = "/favicon.svg";
 pub const DIRECTORY_SEARCH_SCRIPT: &str = "/directory-search.js";
 
 /// The pages the app renders, as Leptos writes them (`:id` for a path parameter).
-pub const PAGES: [&str; 7] = [
+pub const PAGES: [&str; 9] = [
     HOME_PATH,
     LOGIN_PATH,
+    CONFIRM_PATH,
     ME_PATH,
     USERS_PATH,
     "/users/:id",
     "/users/:id/history",
     AUDIT_PATH,
+    ACCOUNTS_PATH,
 ];
 
 /// The path of a user's edit page (the id is percent-encoded where a path needs it).
@@ -55,9 +67,33 @@ pub fn history_path(user: &str) -> String {
     format!("{}/history", user_path(user))
 }
 
-/// Paths anyone may request without a session: the sign-in page and static files.
+/// Paths anyone may request without a session: signing in and static files.
 pub fn is_public(path: &str) -> bool {
-    path == LOGIN_PATH || path.starts_with(PKG_PREFIX) || path == FAVICON_PATH
+    matches!(
+        path,
+        LOGIN_PATH | SSO_START_PATH | SSO_CALLBACK_PATH | FAVICON_PATH
+    ) || path.starts_with(PKG_PREFIX)
+}
+
+/// Where a confirmation ends: the confirm page, saying it worked.
+pub const CONFIRMED_URL: &str = "/confirm?done=1";
+
+/// Where the confirm page's single sign-on button leads: the provider, asked to authenticate
+/// the person again, then back to [`CONFIRMED_URL`].
+pub fn sso_confirm_url() -> String {
+    format!(
+        "{SSO_START_PATH}?confirm=1&next={}",
+        percent_encode(CONFIRMED_URL, b"/@")
+    )
+}
+
+/// Where the sign-in page's single sign-on button leads, coming back to `next`.
+pub fn sso_start_url(next: &str) -> String {
+    let next = safe_next(Some(next));
+    if next == HOME_PATH {
+        return SSO_START_PATH.to_owned();
+    }
+    format!("{SSO_START_PATH}?next={}", percent_encode(&next, b"/@"))
 }
 
 /// Where to go after signing in: `next` when it is a path on this site, else the start page.

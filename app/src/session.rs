@@ -9,16 +9,17 @@
 
 #[cfg(feature = "ssr")]
 use crate::directory_index::DirectoryIndex;
-#[cfg(feature = "ssr")]
-use crate::domain::Policy;
 use crate::domain::Principal;
 #[cfg(feature = "ssr")]
-use crate::ports::{AuditLog, Directory, SaveLocks};
+use crate::domain::{Policy, StepUp};
+#[cfg(feature = "ssr")]
+use crate::ports::{AccountManagement, AuditLog, Directory, SaveLocks};
 #[cfg(feature = "ssr")]
 use std::sync::Arc;
 
-/// What every request may use: the directory, the policy, the audit log, the directory index
-/// and the save locks. Built once at start-up; cloning it clones five `Arc`s.
+/// What every request may use: the directory, the policy, the audit log, the directory index,
+/// the save locks, which changes need a recent authentication, and the portal's accounts. Built
+/// once at start-up; cloning it clones six `Arc`s and the step-up's short field list.
 #[cfg(feature = "ssr")]
 #[derive(Clone)]
 pub struct Services {
@@ -27,6 +28,8 @@ pub struct Services {
     pub audit: Arc<dyn AuditLog>,
     pub index: Arc<DirectoryIndex>,
     pub locks: Arc<dyn SaveLocks>,
+    pub step_up: StepUp,
+    pub accounts: Arc<dyn AccountManagement>,
 }
 
 /// The services of this request (`None` outside a server request, or if the server did not
@@ -47,6 +50,8 @@ pub struct Navigation {
     pub has_me: bool,
     /// What the account may read of the audit log.
     pub audit: crate::domain::AuditRight,
+    /// Whether the account may manage the portal's accounts.
+    pub accounts: bool,
 }
 
 /// Where a request came from, for the audit log. The server puts it into every request's
@@ -115,6 +120,7 @@ pub fn navigation() -> Option<Navigation> {
             can_browse: policy.can_browse(&principal.roles),
             has_me: principal.workmail_user.is_some() && policy.can_see_self(&principal.roles),
             audit: policy.audit_right(&principal.roles),
+            accounts: policy.may_manage_accounts(&principal.roles),
             account: principal.account.clone(),
         })
     }
@@ -137,5 +143,18 @@ pub fn access_without_directory() -> Option<crate::domain::UserAccess> {
     #[cfg(not(feature = "ssr"))]
     {
         None
+    }
+}
+
+/// The fields whose change needs a recent authentication (empty outside a server request).
+pub fn step_up_fields() -> Vec<crate::domain::Field> {
+    #[cfg(feature = "ssr")]
+    {
+        leptos::prelude::with_context::<Services, _>(|s| s.step_up.fields.clone())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        Vec::new()
     }
 }

@@ -14,12 +14,15 @@
 //! clap reads the command line; what it leaves to this module (an empty role list, a missing
 //! `--password-stdin`, both or neither of EMAIL and `--none`) keeps the messages it had before.
 
-use crate::auth::password::{MIN_PASSWORD_CHARS, hash_password};
+use crate::account_admin::AccountAdmin;
+use crate::auth::password::MIN_PASSWORD_CHARS;
 use crate::config::PortalConfig;
-use crate::store::{AccountStore, NewAccount, validate_login};
+use crate::store::AccountStore;
+use app::domain::{AccountChange, Password};
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::io::{BufRead, Write};
+use std::sync::Arc;
 
 /// Serves the WorkMail self-service portal (settings: PORTAL_* variables); with a command,
 /// runs that command instead.
@@ -157,6 +160,11 @@ fn refusal(error: &clap::Error) -> String {
         .to_owned()
 }
 
+/// A login name as the rules store it (they check the rest).
+fn login_name(name: &str) -> String {
+    name.trim().to_ascii_lowercase()
+}
+
 fn read_password(stdin: &mut dyn BufRead) -> Result<String, String> {
     let mut line = String::new();
     stdin
@@ -188,21 +196,6 @@ pub async fn run_accounts(
         Err(error) => return Err(refusal(&error)),
     };
     let policy = crate::load_policy(config).map_err(|e| e.to_string())?;
-    let check_roles = |roles: &[String]| -> Result<(), String> {
-        if roles.is_empty() {
-            return Err("give at least one --role".to_owned());
-        }
-        for role in roles {
-            if !policy.has_role(role) {
-                let known: Vec<&str> = policy.role_names().collect();
-                return Err(format!(
-                    "unknown role `{role}` (the policy has: {})",
-                    known.join(", ")
-                ));
-            }
-        }
-        Ok(())
-    };
     if config.database_url.is_none() {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
             format!(
@@ -214,121 +207,108 @@ pub async fn run_accounts(
     let database = crate::store::open(config)
         .await
         .map_err(|e| format!("PORTAL_DATABASE_URL: {e}"))?;
-    let accounts = AccountStore::new(&database);
+    // The same rules as the accounts page.
+    let admin = AccountAdmin::new(AccountStore::new(&database), Arc::new(policy));
     let say = |out: &mut dyn Write, text: String| {
         writeln!(out, "{text}").map_err(|e| format!("cannot write: {e}"))
     };
+    let password = |given: bool, stdin: &mut dyn BufRead| -> Result<Password, String> {
+        if !given {
+            return Err(
+                "give --password-stdin and the password on stdin (never on the command line)"
+                    .to_owned(),
+            );
+        }
+        read_password(stdin).map(Password)
+    };
     let result = async {
-        match &command {
+        let change = match &command {
+            AccountsCommand::List => {
+                say(
+                    out,
+                    format!(
+                        "{:<24} {:<8} {:<24} {:<28} last sign-in",
+                        "name", "enabled", "roles", "workmail user"
+                    ),
+                )?;
+                for account in admin.list().await.map_err(|e| e.to_string())? {
+                    let source = match &account.sso {
+                        Some(sso) => format!(" (single sign-on: {})", sso.issuer),
+                        None => String::new(),
+                    };
+                    say(
+                        out,
+                        format!(
+                            "{:<24} {:<8} {:<24} {:<28} {}{source}",
+                            account.login,
+                            if account.enabled { "yes" } else { "no" },
+                            account.roles.join(","),
+                            account.workmail_user.as_deref().unwrap_or("-"),
+                            account
+                                .last_sign_in_at
+                                .map_or_else(|| "never".to_owned(), |at| format!("{at}")),
+                        ),
+                    )?;
+                }
+                return Ok(());
+            }
             AccountsCommand::Add {
                 name,
                 roles,
                 workmail_user,
                 password_stdin,
             } => {
-                let login = validate_login(name)?;
                 let roles = roles.names();
-                check_roles(&roles)?;
-                if !password_stdin {
-                    return Err(
-                        "give --password-stdin and the password on stdin (never on the command line)"
-                            .to_owned(),
-                    );
+                if roles.is_empty() {
+                    return Err("give at least one --role".to_owned());
                 }
-                let password = read_password(stdin)?;
-                let password_hash = hash_password(&password)?;
-                accounts
-                    .add(NewAccount {
-                        login: login.clone(),
-                        password_hash,
-                        roles,
-                        workmail_user: workmail_user.as_deref().map(|u| u.trim().to_owned()),
-                    })
-                    .await
-                    .map_err(|e| e.to_string())?;
-                say(out, format!("added account {login}"))
-            }
-            AccountsCommand::List => {
-                say(out, format!("{:<24} {:<8} {:<24} workmail user", "name", "enabled", "roles"))?;
-                for account in accounts.list().await.map_err(|e| e.to_string())? {
-                    say(
-                        out,
-                        format!(
-                            "{:<24} {:<8} {:<24} {}",
-                            account.login,
-                            if account.enabled { "yes" } else { "no" },
-                            account.roles.join(","),
-                            account.workmail_user.as_deref().unwrap_or("-")
-                        ),
-                    )?;
+                AccountChange::Create {
+                    login: login_name(name),
+                    roles,
+                    workmail_user: workmail_user.clone(),
+                    password: password(*password_stdin, stdin)?,
                 }
-                Ok(())
             }
             AccountsCommand::SetRoles { name, roles } => {
-                let login = validate_login(name)?;
                 let roles = roles.names();
-                check_roles(&roles)?;
-                accounts
-                    .set_roles(&login, &roles)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                say(out, format!("{login}: roles {}", roles.join(",")))
+                if roles.is_empty() {
+                    return Err("give at least one --role".to_owned());
+                }
+                AccountChange::SetRoles {
+                    login: login_name(name),
+                    roles,
+                }
             }
             AccountsCommand::SetPassword {
                 name,
                 password_stdin,
-            } => {
-                let login = validate_login(name)?;
-                if !password_stdin {
-                    return Err("give --password-stdin and the password on stdin".to_owned());
-                }
-                if accounts
-                    .find_by_login(&login)
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .is_none()
-                {
-                    return Err(format!("there is no account named `{login}`"));
-                }
-                let hash = hash_password(&read_password(stdin)?)?;
-                accounts
-                    .set_password_hash(&login, &hash)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                say(out, format!("{login}: password changed"))
-            }
+            } => AccountChange::SetPassword {
+                login: login_name(name),
+                password: password(*password_stdin, stdin)?,
+            },
             AccountsCommand::SetWorkmailUser { name, email, none } => {
-                let login = validate_login(name)?;
                 let user = match (email, none) {
                     (Some(email), false) => Some(email.trim().to_owned()),
                     (None, true) => None,
                     _ => return Err("give the WorkMail user's email address, or --none".to_owned()),
                 };
-                accounts
-                    .set_workmail_user(&login, user.clone())
-                    .await
-                    .map_err(|e| e.to_string())?;
-                say(
-                    out,
-                    format!("{login}: WorkMail user {}", user.as_deref().unwrap_or("none")),
-                )
+                AccountChange::SetWorkmailUser {
+                    login: login_name(name),
+                    user,
+                }
             }
             AccountsCommand::Disable { name } | AccountsCommand::Enable { name } => {
-                let login = validate_login(name)?;
-                let enabled = matches!(command, AccountsCommand::Enable { .. });
-                accounts
-                    .set_enabled(&login, enabled)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let done = if enabled { "enabled" } else { "disabled" };
-                say(out, format!("{login}: {done}"))
+                AccountChange::SetEnabled {
+                    login: login_name(name),
+                    enabled: matches!(command, AccountsCommand::Enable { .. }),
+                }
             }
-            AccountsCommand::Remove { name } => {
-                let login = validate_login(name)?;
-                accounts.remove(&login).await.map_err(|e| e.to_string())?;
-                say(out, format!("removed account {login}"))
-            }
-        }
+            AccountsCommand::Remove { name } => AccountChange::Remove {
+                login: login_name(name),
+            },
+        };
+        admin.apply(&change).await.map_err(|e| e.to_string())?;
+        say(out, change.describe())
     }
     .await;
     database.pool.close().await;
@@ -421,7 +401,7 @@ mod tests {
         )
         .await;
         assert_eq!(result, Ok(()));
-        assert!(out.contains("added account alice"));
+        assert!(out.contains("created local account alice"), "{out}");
 
         let (result, _) = run(
             &["add", "alice", "--role", "admin", "--password-stdin"],
@@ -446,6 +426,16 @@ mod tests {
                 .contains("--password-stdin")
         );
 
+        // Alice is the only admin: she keeps the right to manage accounts until someone else
+        // has it.
+        let (result, _) = run(&["set-roles", "alice", "--role", "hr,employee"], "").await;
+        assert!(result.expect_err("last admin").contains("last enabled"));
+        let (result, _) = run(
+            &["add", "carol", "--role", "admin", "--password-stdin"],
+            "second-admin-pw\n",
+        )
+        .await;
+        assert_eq!(result, Ok(()));
         assert_eq!(
             run(&["set-roles", "alice", "--role", "hr,employee"], "")
                 .await

@@ -5,7 +5,8 @@
 //! sit beside them.)
 
 use crate::client_address::AddressRange;
-use app::domain::Field;
+use crate::sso::SsoSettings;
+use app::domain::{Field, StepUp};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -82,6 +83,13 @@ pub struct PortalConfig {
     pub directory_index_limit: usize,
     /// Users in the embedded demo organization.
     pub demo_users: usize,
+    /// Sign-in through an OpenID Provider (`PORTAL_OIDC_*`); `None`: local accounts only.
+    pub sso: Option<SsoSettings>,
+    /// Whether local accounts may sign in with a password (`PORTAL_LOCAL_SIGNIN`).
+    pub local_sign_in: bool,
+    /// Changes that need a recent authentication (`PORTAL_REAUTH_FIELDS`,
+    /// `PORTAL_REAUTH_SECONDS`).
+    pub step_up: StepUp,
 }
 
 impl Default for PortalConfig {
@@ -108,6 +116,9 @@ impl Default for PortalConfig {
             directory_refresh: Duration::from_secs(300),
             directory_index_limit: 200_000,
             demo_users: 50,
+            sso: None,
+            local_sign_in: true,
+            step_up: StepUp::default(),
         }
     }
 }
@@ -121,7 +132,7 @@ pub struct ConfigError {
     pub problem: String,
 }
 
-fn invalid(setting: &'static str, problem: impl Into<String>) -> ConfigError {
+pub(crate) fn invalid(setting: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError {
         setting,
         problem: problem.into(),
@@ -264,6 +275,48 @@ impl PortalConfig {
                     )
                 })?;
         }
+        config.sso = SsoSettings::from_vars(
+            &|key| get(key).map(str::to_owned),
+            config.public_url.as_deref(),
+        )?;
+        config.local_sign_in = match get("PORTAL_LOCAL_SIGNIN") {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                return Err(invalid(
+                    "PORTAL_LOCAL_SIGNIN",
+                    format!("`{other}` is neither true nor false"),
+                ));
+            }
+        };
+        if !config.local_sign_in && config.sso.is_none() {
+            return Err(invalid(
+                "PORTAL_LOCAL_SIGNIN",
+                "is false, but without PORTAL_OIDC_ISSUER nobody could sign in",
+            ));
+        }
+        if let Some(list) = get("PORTAL_REAUTH_FIELDS") {
+            // DescribeUser calls the role `UserRole`; UpdateUser `Role`. Both are accepted;
+            // `none` asks for nothing.
+            config.step_up.fields = if list == "none" {
+                Vec::new()
+            } else {
+                crate::audit::parse_field_list(&list.replace("UserRole", "Role"))
+                    .map_err(|e| invalid("PORTAL_REAUTH_FIELDS", e))?
+            };
+        }
+        if let Some(seconds) = get("PORTAL_REAUTH_SECONDS") {
+            config.step_up.max_age_seconds = seconds
+                .parse()
+                .ok()
+                .filter(|s| (10..=86_400).contains(s))
+                .ok_or_else(|| {
+                    invalid(
+                        "PORTAL_REAUTH_SECONDS",
+                        format!("`{seconds}` is not a whole number of seconds from 10 to 86400"),
+                    )
+                })?;
+        }
         // Not trimmed: a password may start or end with a space.
         if let Some(password) = vars.get("PORTAL_DEMO_PASSWORD").filter(|p| !p.is_empty()) {
             config.demo_password = password.clone();
@@ -382,6 +435,29 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn step_up_fields_and_window() {
+        let config = PortalConfig::from_vars(&vars(&[
+            ("PORTAL_REAUTH_FIELDS", "UserRole, City"),
+            ("PORTAL_REAUTH_SECONDS", "60"),
+        ]))
+        .expect("valid");
+        assert_eq!(config.step_up.fields, [Field::Role, Field::City]);
+        assert_eq!(config.step_up.max_age_seconds, 60);
+        let none =
+            PortalConfig::from_vars(&vars(&[("PORTAL_REAUTH_FIELDS", "none")])).expect("valid");
+        assert!(none.step_up.fields.is_empty());
+        for (key, value) in [
+            ("PORTAL_REAUTH_FIELDS", "Password"),
+            ("PORTAL_REAUTH_SECONDS", "5"),
+            ("PORTAL_LOCAL_SIGNIN", "false"),
+            ("PORTAL_LOCAL_SIGNIN", "maybe"),
+        ] {
+            let error = PortalConfig::from_vars(&vars(&[(key, value)])).expect_err(key);
+            assert_eq!(error.setting, key, "{value}");
+        }
     }
 
     #[test]

@@ -5,15 +5,18 @@
 //! - [`start`]: start-up (stores, directory, background tasks, listener) and the running portal;
 //! - [`state`]: what every handler can reach; [`router`]: every route and layer;
 //! - [`directory`]: the WorkMail adapter and connecting to it; [`background`]: the index refresh;
-//! - [`auth`], [`origin_check`], [`request_origin`]: who is asking, and from where;
+//! - [`auth`], [`sso`], [`origin_check`], [`request_origin`]: who is asking, and from where;
 //!   [`security_headers`]: the headers every answer carries;
-//! - [`form_post`], [`audit`]: the handlers outside Leptos; [`store`]: the portal database;
-//! - [`config`], [`policy_file`], [`cli`]: settings, the policy file, the accounts command.
+//! - [`form_post`], [`account_forms`], [`audit`]: the handlers outside Leptos; [`store`]: the portal database;
+//! - [`config`], [`policy_file`], [`cli`]: settings, the policy file, the accounts command;
+//!   [`account_admin`]: the rules of account changes (the command and the accounts page).
 
 // Rendering the edit page (form posts, sign-in) lays out the app's deep view types; release
 // builds (without `--cfg erase_components`) need more than the default 128.
 #![recursion_limit = "256"]
 
+pub mod account_admin;
+mod account_forms;
 mod api_status;
 pub mod audit;
 pub mod auth;
@@ -29,6 +32,7 @@ pub mod policy_file;
 mod request_origin;
 pub mod router;
 pub mod security_headers;
+pub mod sso;
 pub mod start;
 mod start_error;
 pub mod state;

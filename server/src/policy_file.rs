@@ -15,6 +15,10 @@
 //! [audit]
 //! history = ["manager"]                # the History tab of users the role may view
 //! log = ["auditor"]                    # also /audit and its exports
+//!
+//! # Who may manage the portal's accounts at /admin/accounts (roles not listed: nobody).
+//! [accounts]
+//! manage = ["admin"]
 //! ```
 //!
 //! Attribute names are the WorkMail API's member names (`Telephone`, `HiddenFromGlobalAddressList`,
@@ -40,6 +44,15 @@ struct PolicyFile {
     roles: BTreeMap<RoleName, Vec<GrantEntry>>,
     #[serde(default)]
     audit: AuditSection,
+    #[serde(default)]
+    accounts: AccountsSection,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountsSection {
+    #[serde(default)]
+    manage: Vec<RoleName>,
 }
 
 #[derive(Default, Deserialize)]
@@ -195,6 +208,17 @@ pub fn parse(text: &str) -> Result<Policy, PolicyFileError> {
                 policy.set_audit_right(role, right);
             }
         }
+    }
+    for RoleName(role) in file.accounts.manage {
+        if !policy.has_role(&role) {
+            return Err(PolicyFileError {
+                line: None,
+                message: format!(
+                    "[accounts] names role `{role}`, which has no [[roles.{role}]] table"
+                ),
+            });
+        }
+        policy.allow_account_management(role);
     }
     Ok(policy)
 }
@@ -353,6 +377,19 @@ log = ["auditor"]
         assert!(message.starts_with("PORTAL_POLICY: "), "{message}");
         assert!(message.contains("policy.toml: line 2: "), "{message}");
         assert!(load(&dir.path().join("missing.toml")).is_err());
+    }
+
+    #[test]
+    fn account_management_comes_from_the_accounts_table() {
+        let policy = parse("[[roles.a]]\nscope = \"all\"\n[[roles.b]]\nscope = \"all\"\n[accounts]\nmanage = [\"a\"]\n")
+            .expect("valid");
+        assert!(policy.may_manage_accounts(&["a".to_owned()]));
+        assert!(!policy.may_manage_accounts(&["b".to_owned()]));
+        let error = parse("[[roles.a]]\nscope = \"all\"\n[accounts]\nmanage = [\"ghost\"]\n")
+            .expect_err("unknown role");
+        assert!(error.message.contains("ghost"), "{error}");
+        assert!(Policy::defaults().may_manage_accounts(&["admin".to_owned()]));
+        assert!(!Policy::defaults().may_manage_accounts(&["hr".to_owned()]));
     }
 
     #[test]

@@ -2,10 +2,13 @@
 
 use crate::state::AppState;
 use crate::{
-    api_status, audit, auth, form_post, origin_check, request_origin, security_headers,
-    static_files,
+    account_forms, api_status, audit, auth, form_post, origin_check, request_origin,
+    security_headers, sso, static_files,
 };
-use app::routes::{AUDIT_CSV_PATH, AUDIT_JSON_PATH, LOGIN_PATH, LOGOUT_PATH, ME_PATH, USER_ROUTE};
+use app::routes::{
+    ACCOUNTS_PATH, AUDIT_CSV_PATH, AUDIT_JSON_PATH, CONFIRM_PATH, LOGIN_PATH, LOGOUT_PATH, ME_PATH,
+    SSO_CALLBACK_PATH, SSO_START_PATH, USER_ROUTE,
+};
 use axum::Router;
 use axum::routing::{get, post};
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -26,6 +29,10 @@ pub fn router(state: AppState) -> Router {
         .route(ME_PATH, post(form_post::save_me_form))
         .route(LOGIN_PATH, post(auth::sign_in))
         .route(LOGOUT_PATH, post(auth::sign_out))
+        .route(CONFIRM_PATH, post(auth::confirm_password))
+        .route(ACCOUNTS_PATH, post(account_forms::change_account_form))
+        .route(SSO_START_PATH, get(sso::start))
+        .route(SSO_CALLBACK_PATH, get(sso::callback))
         .route(AUDIT_CSV_PATH, get(audit::export::csv))
         .route(AUDIT_JSON_PATH, get(audit::export::json))
         .leptos_routes_with_context(&state, routes, context.clone(), {

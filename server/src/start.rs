@@ -1,5 +1,6 @@
 //! Start-up: the stores, the directory, the background tasks, then the listener.
 
+use crate::account_admin::AccountAdmin;
 use crate::audit::{self, SqlAuditLog, ValueModes};
 use crate::auth::password::PasswordCheck;
 use crate::auth::rate_limit::{RateLimits, SignInLimiter};
@@ -12,6 +13,7 @@ use crate::directory::connect::{check_directory, connect_settings};
 use crate::directory::{self, WorkMailDirectory};
 use crate::origin_check::OwnOrigin;
 use crate::security_headers::SecurityHeaders;
+use crate::sso::OidcProvider;
 use crate::state::AppState;
 use crate::store::{self, AccountStore};
 use crate::{StartError, policy_file};
@@ -19,6 +21,7 @@ use app::directory_index::DirectoryIndex;
 use app::domain::Policy;
 use app::ports::Directory;
 use app::session::Services;
+use app::wire::SignInOptions;
 use axum::serve::ListenerExt;
 use leptos::prelude::*;
 use std::net::SocketAddr;
@@ -183,14 +186,22 @@ pub async fn start(
         .await
         .map_err(|e| StartError::Database(format!("cannot open the save locks' pool: {e}")))?;
     let passwords = PasswordCheck::new().map_err(StartError::DemoAccounts)?;
+    let sso = start_sso(&config, &policy).await?;
+    let policy = Arc::new(policy);
+    let sign_in_options = SignInOptions {
+        sso_name: config.sso.as_ref().map(|sso| sso.name.clone()),
+        local: config.local_sign_in,
+    };
     let state = AppState {
         leptos_options: leptos_options.clone(),
         services: Services {
             directory: directory.clone(),
-            policy: Arc::new(policy),
+            policy: policy.clone(),
             audit: Arc::new(audit_log.clone()),
             index: index.clone(),
             locks: Arc::new(save_locks),
+            step_up: config.step_up.clone(),
+            accounts: Arc::new(AccountAdmin::new(accounts.clone(), policy)),
         },
         auth: AuthState {
             accounts: accounts.clone(),
@@ -198,6 +209,8 @@ pub async fn start(
             limiter: Arc::new(SignInLimiter::new(RateLimits::default())),
             session_lifetime: config.session_lifetime,
             session_idle_timeout: config.session_idle_timeout,
+            sso,
+            local_sign_in: config.local_sign_in,
         },
         sessions: auth::session::layer(&config, sessions),
         own_origin: OwnOrigin(config.public_url.as_deref().map(Arc::from)),
@@ -205,6 +218,7 @@ pub async fn start(
             https: config.served_over_https(),
         },
         trusted_proxies: TrustedProxies(config.trusted_proxies.clone().into()),
+        sign_in_options,
     };
     let app = crate::router::router(state);
 
@@ -256,6 +270,38 @@ pub async fn start(
         stop: Some(stop),
         task,
     })
+}
+
+/// The identity provider, when single sign-on is configured: every role its settings can give
+/// must be in the policy. Discovery is tried once here; a provider that does not answer does
+/// not stop the portal (local accounts still work, and the next SSO sign-in tries again).
+async fn start_sso(
+    config: &PortalConfig,
+    policy: &Policy,
+) -> Result<Option<Arc<OidcProvider>>, StartError> {
+    let Some(settings) = &config.sso else {
+        return Ok(None);
+    };
+    for (setting, role) in settings.roles_named() {
+        if !policy.has_role(role) {
+            let known: Vec<&str> = policy.role_names().collect();
+            return Err(StartError::Sso(format!(
+                "{setting}: unknown role `{role}` (the policy has: {})",
+                known.join(", ")
+            )));
+        }
+    }
+    let provider = OidcProvider::new(settings.clone()).map_err(StartError::Sso)?;
+    match provider.discover().await {
+        Ok(()) => tracing::info!(issuer = settings.issuer, "single sign-on is ready"),
+        Err(error) => tracing::warn!(
+            issuer = settings.issuer,
+            %error,
+            "single sign-on is unavailable for now; the portal will try again at the next SSO \
+             sign-in"
+        ),
+    }
+    Ok(Some(Arc::new(provider)))
 }
 
 pub(crate) fn create_data_dir(config: &PortalConfig) -> Result<(), StartError> {

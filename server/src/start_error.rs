@@ -21,6 +21,8 @@ pub enum StartError {
     Directory(String),
     #[error("{0}")]
     Policy(String),
+    #[error("{0}")]
+    Sso(String),
     #[error("PORTAL_DATABASE_URL: {0}")]
     Database(String),
     #[error("PORTAL_DEMO_PASSWORD: cannot set up the demo accounts: {0}")]

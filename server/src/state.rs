@@ -6,6 +6,7 @@ use crate::client_address::TrustedProxies;
 use crate::origin_check::OwnOrigin;
 use crate::security_headers::SecurityHeaders;
 use app::session::Services;
+use app::wire::SignInOptions;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use tower_sessions::SessionManagerLayer;
@@ -21,11 +22,15 @@ pub struct AppState {
     pub own_origin: OwnOrigin,
     pub security_headers: SecurityHeaders,
     pub trusted_proxies: TrustedProxies,
+    /// How people sign in here, for the sign-in page.
+    pub sign_in_options: SignInOptions,
 }
 
 impl AppState {
-    /// Provides the services to the Leptos context of a request (pages and server functions).
+    /// Provides the services and the sign-in options to the Leptos context of a request
+    /// (pages and server functions).
     pub fn provide(&self) {
         provide_context(self.services.clone());
+        provide_context(self.sign_in_options.clone());
     }
 }

@@ -14,7 +14,11 @@
 
 #[path = "portal/harness.rs"]
 mod harness;
+#[path = "support/oidc.rs"]
+mod oidc;
 
+#[path = "portal/accounts.rs"]
+mod accounts;
 #[path = "portal/audit.rs"]
 mod audit;
 #[path = "portal/authorization.rs"]
@@ -33,3 +37,7 @@ mod saving;
 mod security_headers;
 #[path = "portal/sessions.rs"]
 mod sessions;
+#[path = "portal/single_sign_on.rs"]
+mod single_sign_on;
+#[path = "portal/step_up.rs"]
+mod step_up;

@@ -1,6 +1,7 @@
 //! Server functions, one per file and thin: get the [`Caller`](crate::use_cases::Caller), call
 //! a use case, give the error its HTTP status.
 
+mod get_accounts;
 mod get_audit_log;
 mod get_dashboard;
 mod get_history;
@@ -8,6 +9,7 @@ mod get_user;
 mod search_users;
 mod update_user;
 
+pub use get_accounts::{GetAccounts, get_accounts};
 pub use get_audit_log::{GetAuditLog, get_audit_log};
 pub use get_dashboard::{GetDashboard, get_dashboard};
 pub use get_history::{GetHistory, get_history};
@@ -47,6 +49,7 @@ mod tests {
     #[test]
     fn every_server_function_lives_under_the_api_prefix() {
         for path in [
+            super::GetAccounts::PATH,
             super::GetAuditLog::PATH,
             super::GetDashboard::PATH,
             super::GetHistory::PATH,

@@ -13,6 +13,7 @@ pub fn ErrorBanner(error: ApiError) -> impl IntoView {
         ErrorKind::NotFound => "User not found",
         ErrorKind::Unauthenticated => "Signed out",
         ErrorKind::Forbidden => "Not allowed",
+        ErrorKind::ReauthenticationRequired => "Confirm it's you",
         kind if kind.is_transient() => "Not saved: try again",
         _ => "Something went wrong",
     };
@@ -69,6 +70,17 @@ pub fn ErrorBanner(error: ApiError) -> impl IntoView {
             </p>
         }
     });
+    // The confirmation opens in another tab, so this page keeps the person's input.
+    let confirm = (error.kind == ErrorKind::ReauthenticationRequired).then(|| {
+        view! {
+            <p>
+                <a href=crate::routes::CONFIRM_PATH target="_blank" rel="noopener">
+                    "Confirm it's you (opens a new tab)"
+                </a>
+                ", then save again here."
+            </p>
+        }
+    });
     let reference = error.reference.clone().map(|r| {
         view! {
             <p class="reference">"Reference for support: " <code>{r}</code></p>
@@ -81,6 +93,7 @@ pub fn ErrorBanner(error: ApiError) -> impl IntoView {
             {(!field_links.is_empty()).then(|| view! { <ul>{field_links}</ul> })}
             {conflict_fields}
             {sign_in}
+            {confirm}
             {reference}
         </div>
     }

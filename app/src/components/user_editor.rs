@@ -136,6 +136,17 @@ pub fn UserEditor(
                 }
             })
     };
+    let confirmed: Vec<&str> = access.confirmed_fields().map(Field::label).collect();
+    let confirm_note = (!confirmed.is_empty()).then(|| {
+        view! {
+            <p class="hint confirm-note">
+                {format!(
+                    "Changing {} asks you to confirm it's you first.",
+                    confirmed.join(", "),
+                )}
+            </p>
+        }
+    });
     let role_access = access.field(Field::Role);
     let flag_access = access.field(Field::HiddenFromGlobalAddressList);
     let mail_settings = (role_access > Access::Hidden || flag_access > Access::Hidden).then(|| {
@@ -191,6 +202,7 @@ pub fn UserEditor(
                 {live(move || error.get().map(|e| view! { <ErrorBanner error=e /> }))}
             </div>
 
+            {confirm_note}
             {mail_settings}
             {group("Name", &[Field::DisplayName, Field::FirstName, Field::Initials, Field::LastName])}
             {group("Work", &[Field::JobTitle, Field::Department, Field::Company, Field::Office])}

@@ -30,11 +30,18 @@ pub enum Outcome {
     SignedIn,
     SignInFailed,
     SignedOut,
+    /// A signed-in person proved who they are again, for a sensitive change.
+    IdentityConfirmed,
+    /// A confirmation that did not prove it (wrong password, another person, a stale
+    /// authentication at the provider).
+    ConfirmationFailed,
+    /// A change to a portal account (`/admin/accounts`); the detail says which.
+    AccountChanged,
 }
 
 impl Outcome {
     /// Every outcome, saves first.
-    pub const ALL: [Outcome; 11] = [
+    pub const ALL: [Outcome; 14] = [
         Outcome::Saved,
         Outcome::Unchanged,
         Outcome::Refused,
@@ -46,6 +53,9 @@ impl Outcome {
         Outcome::SignedIn,
         Outcome::SignInFailed,
         Outcome::SignedOut,
+        Outcome::IdentityConfirmed,
+        Outcome::ConfirmationFailed,
+        Outcome::AccountChanged,
     ];
 
     /// The name stored in the database and used in filters and exports.
@@ -62,6 +72,9 @@ impl Outcome {
             Outcome::SignedIn => "signed_in",
             Outcome::SignInFailed => "sign_in_failed",
             Outcome::SignedOut => "signed_out",
+            Outcome::IdentityConfirmed => "identity_confirmed",
+            Outcome::ConfirmationFailed => "confirmation_failed",
+            Outcome::AccountChanged => "account_changed",
         }
     }
 
@@ -84,6 +97,9 @@ impl Outcome {
             Outcome::SignedIn => "Signed in",
             Outcome::SignInFailed => "Sign-in failed",
             Outcome::SignedOut => "Signed out",
+            Outcome::IdentityConfirmed => "Identity confirmed",
+            Outcome::ConfirmationFailed => "Confirmation failed",
+            Outcome::AccountChanged => "Account changed",
         }
     }
 

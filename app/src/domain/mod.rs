@@ -2,6 +2,7 @@
 //!
 //! The same code runs in the browser (to pre-validate the form) and on the server (to enforce).
 
+mod accounts;
 mod audit;
 mod change;
 mod directory;
@@ -11,10 +12,12 @@ mod policy;
 mod profile;
 #[cfg(test)]
 mod properties;
+mod step_up;
 mod validation;
 mod values;
 mod version;
 
+pub use accounts::{AccountChange, AccountSummary, Password};
 pub use audit::{
     AUDIT_PAGE_SIZE, AuditEntry, AuditFilter, AuditPage, AuditRecord, ChangedValue, FieldChange,
     Outcome, ValueMode,
@@ -29,6 +32,7 @@ pub use policy::{
     Access, Attribute, AuditRight, Fact, Grant, Policy, Principal, Relation, Scope, UserAccess,
 };
 pub use profile::{Timestamp, UserProfile, UserRole, UserState, role_label};
+pub use step_up::StepUp;
 pub use validation::{
     FieldError, FieldProblem, MAX_ATTRIBUTE_CHARS, check_value, validate_changes,
 };

@@ -213,6 +213,12 @@ pub struct Principal {
     pub roles: Vec<String>,
     /// The WorkMail user the account belongs to (email), if any.
     pub workmail_user: Option<String>,
+    /// When the person last proved who they are (Unix seconds): sign-in or a confirmation.
+    #[serde(default)]
+    pub authenticated_at: u64,
+    /// Whether they signed in through single sign-on (a confirmation goes to the provider).
+    #[serde(default)]
+    pub single_sign_on: bool,
 }
 
 /// What a role may read of the audit log. Ordered: more is greater.
@@ -235,6 +241,8 @@ pub enum AuditRight {
 pub struct Policy {
     roles: BTreeMap<String, Vec<Grant>>,
     audit: BTreeMap<String, AuditRight>,
+    /// Roles that may manage the portal's accounts (`/admin/accounts`).
+    account_managers: std::collections::BTreeSet<String>,
 }
 
 impl Policy {
@@ -286,6 +294,7 @@ impl Policy {
         ]);
         policy.grant("employee", Scope::Own, Access::Read, employee_read);
         policy.set_audit_right("admin", AuditRight::Log);
+        policy.allow_account_management("admin");
         policy.set_audit_right("hr", AuditRight::History);
         policy.set_audit_right("helpdesk", AuditRight::History);
         policy.grant(
@@ -334,6 +343,20 @@ impl Policy {
             .copied()
             .max()
             .unwrap_or_default()
+    }
+
+    /// Lets `role` manage the portal's accounts (creating the role).
+    pub fn allow_account_management(&mut self, role: impl Into<String>) {
+        let role = role.into();
+        self.roles.entry(role.clone()).or_default();
+        self.account_managers.insert(role);
+    }
+
+    /// Whether any of the roles may manage the portal's accounts.
+    pub fn may_manage_accounts(&self, roles: &[String]) -> bool {
+        roles
+            .iter()
+            .any(|role| self.account_managers.contains(role))
     }
 
     /// Declares a role that grants nothing (everything hidden).

@@ -17,7 +17,9 @@ use leptos_router::components::Redirect;
 #[component]
 pub fn HomePage() -> impl IntoView {
     match navigation() {
-        Some(nav) if !nav.can_browse && nav.has_me => {
+        // Someone who may not open other users has only their own profile (or, without a
+        // WorkMail user, the page that says so).
+        Some(nav) if !nav.can_browse => {
             return view! { <Redirect path=ME_PATH /> }.into_any();
         }
         _ => {}

@@ -1,16 +1,18 @@
-//! `/login`: sign in with a portal account.
+//! `/login`: sign in with the company's identity provider, or with a portal account.
 
-use crate::routes::{LOGIN_PATH, safe_next};
-use crate::wire::LoginAttempt;
+use crate::routes::{LOGIN_PATH, safe_next, sso_start_url};
+use crate::wire::{LoginAttempt, SignInOptions};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// The sign-in form: a plain form post to `/login`, so it works without JavaScript.
+/// The sign-in page: a "Sign in with …" link when single sign-on is configured, above a plain
+/// form post to `/login` (so it works without JavaScript) when local accounts may sign in.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map().read_untracked();
     let next = safe_next(query.get("next").as_deref());
+    let options = use_context::<SignInOptions>().unwrap_or_default();
     let attempt = use_context::<LoginAttempt>();
     let login = attempt
         .as_ref()
@@ -18,21 +20,19 @@ pub fn LoginPage() -> impl IntoView {
         .unwrap_or_default();
     let problem = attempt.map(|a| a.problem);
     let continuing = next != "/";
-    view! {
-        <Title text="Sign in" />
-        <section class="page narrow login-page">
-            <h1>"Sign in"</h1>
-            {continuing.then(|| view! { <p>"Sign in to continue."</p> })}
-            {problem
-                .map(|p| {
-                    view! {
-                        <div class="banner banner-error" role="alert">
-                            <p>{p.message()}</p>
-                        </div>
-                    }
-                })}
+    let sso = options.sso_name.map(|name| {
+        view! {
+            <p class="sso">
+                <a class="button primary" href=sso_start_url(&next)>
+                    {format!("Sign in with {name}")}
+                </a>
+            </p>
+        }
+    });
+    let password_form = options.local.then(|| {
+        view! {
             <form class="login-form" method="post" action=LOGIN_PATH>
-                <input type="hidden" name="next" value=next />
+                <input type="hidden" name="next" value=next.clone() />
                 <div class="field">
                     <label for="login-name">"Account name"</label>
                     <input
@@ -59,11 +59,28 @@ pub fn LoginPage() -> impl IntoView {
                     />
                 </div>
                 <div class="save-bar">
-                    <button type="submit" class="primary">
+                    <button type="submit" class=if sso.is_some() { "" } else { "primary" }>
                         "Sign in"
                     </button>
                 </div>
             </form>
+        }
+    });
+    view! {
+        <Title text="Sign in" />
+        <section class="page narrow login-page">
+            <h1>"Sign in"</h1>
+            {continuing.then(|| view! { <p>"Sign in to continue."</p> })}
+            {problem
+                .map(|p| {
+                    view! {
+                        <div class="banner banner-error" role="alert">
+                            <p>{p.message()}</p>
+                        </div>
+                    }
+                })}
+            {sso}
+            {password_form}
         </section>
     }
 }

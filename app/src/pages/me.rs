@@ -15,7 +15,11 @@ pub fn MePage() -> impl IntoView {
             <Title text="My profile" />
             <section class="page narrow">
                 <h1>"My profile"</h1>
-                <p>"Your portal account isn't linked to a WorkMail user, so there is no profile to show."</p>
+                <p>
+                    "Your portal account isn't linked to a WorkMail user, so there is no profile to show. "
+                    "When you sign in with single sign-on, your email address must be a WorkMail user's "
+                    "address in this organization, and your identity provider must have verified it."
+                </p>
             </section>
         }
         .into_any(),

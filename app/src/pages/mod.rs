@@ -1,6 +1,8 @@
 //! One file per page. Pages render on the server only (islands mode).
 
+mod accounts;
 mod audit;
+mod confirm;
 mod history;
 mod home;
 mod login;
@@ -9,7 +11,9 @@ mod not_found;
 mod user;
 mod users;
 
+pub use accounts::AccountsPage;
 pub use audit::AuditLogPage;
+pub use confirm::ConfirmPage;
 pub use history::HistoryPage;
 pub use home::HomePage;
 pub use login::LoginPage;

@@ -89,6 +89,7 @@ async fn user_view(
                         action
                         state=EditorState::refused(rejected.request, rejected.error)
                         access=FormAccess::new(&access)
+                            .asking_confirmation(&crate::session::step_up_fields())
                     />
                 </section>
             }
@@ -138,7 +139,8 @@ fn profile_view(user: String, action: String, view: UserView, state: EditorState
     let title = profile.title().to_owned();
     let subtitle = profile.email.clone().or(profile.name.clone());
     let can_browse = crate::session::navigation().is_some_and(|nav| nav.can_browse);
-    let form_access = FormAccess::new(&access);
+    let form_access =
+        FormAccess::new(&access).asking_confirmation(&crate::session::step_up_fields());
     let user_id = profile.user_id.clone();
     view! {
         <Title text=title.clone() />

@@ -3,10 +3,13 @@
 
 use super::UserListPage;
 use super::{
-    AuditError, AuditLog, BoxFuture, Directory, DirectoryError, DirectoryErrorKind, SaveLock,
-    SaveLocks,
+    AccountError, AccountManagement, AuditError, AuditLog, BoxFuture, Directory, DirectoryError,
+    DirectoryErrorKind, SaveLock, SaveLocks,
 };
-use crate::domain::{AuditEntry, AuditFilter, AuditPage, Change, UserProfile, UserSummary};
+use crate::domain::{
+    AccountChange, AccountSummary, AuditEntry, AuditFilter, AuditPage, Change, UserProfile,
+    UserSummary,
+};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -185,6 +188,20 @@ impl SaveLocks for MemoryLocks {
     fn lock<'a>(&'a self, user_id: &'a str) -> BoxFuture<'a, Result<SaveLock, AuditError>> {
         lock(&self.taken).push(user_id.to_owned());
         Box::pin(async { Ok(SaveLock::new(())) })
+    }
+}
+
+/// Accounts for unit tests that do not manage them: none, and every change accepted.
+#[derive(Default)]
+pub struct NoAccounts;
+
+impl AccountManagement for NoAccounts {
+    fn list(&self) -> BoxFuture<'_, Result<Vec<AccountSummary>, AccountError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn apply<'a>(&'a self, _: &'a AccountChange) -> BoxFuture<'a, Result<(), AccountError>> {
+        Box::pin(async { Ok(()) })
     }
 }
 

@@ -6,7 +6,10 @@
 #[cfg(test)]
 pub mod memory;
 
-use crate::domain::{AuditEntry, AuditFilter, AuditPage, Change, UserProfile, UserSummary};
+use crate::domain::{
+    AccountChange, AccountSummary, AuditEntry, AuditFilter, AuditPage, Change, UserProfile,
+    UserSummary,
+};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -92,6 +95,50 @@ impl SaveLock {
     /// A lock released when `guard` is dropped.
     pub fn new(guard: impl Send + 'static) -> Self {
         Self(Box::new(guard))
+    }
+}
+
+/// The portal's own accounts, with the rules every change keeps (roles in the policy, login
+/// names and passwords well-formed, never without an enabled account manager). The server's
+/// `accounts` command goes through the same implementation.
+pub trait AccountManagement: Send + Sync + 'static {
+    /// Every account, by login name.
+    fn list(&self) -> BoxFuture<'_, Result<Vec<AccountSummary>, AccountError>>;
+
+    /// Applies one change, or refuses it with the reason.
+    fn apply<'a>(&'a self, change: &'a AccountChange) -> BoxFuture<'a, Result<(), AccountError>>;
+}
+
+/// Why an account change was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountErrorKind {
+    /// A value the rules do not accept (login name, role, password, WorkMail user).
+    Invalid,
+    /// No account by that name.
+    NotFound,
+    /// An account by that name exists already.
+    Exists,
+    /// The change would leave no enabled account that may manage accounts.
+    LastManager,
+    /// The portal database failed.
+    Unavailable,
+}
+
+/// A refused or failed account change: the class, and a sentence for people (the database's
+/// own message goes to the log, not here).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct AccountError {
+    pub kind: AccountErrorKind,
+    pub message: String,
+}
+
+impl AccountError {
+    pub fn new(kind: AccountErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
     }
 }
 

@@ -89,7 +89,7 @@ async fn search(
     })
 }
 
-fn not_allowed(message: &str) -> ApiError {
+pub(super) fn not_allowed(message: &str) -> ApiError {
     ApiError {
         message: message.to_owned(),
         ..ApiError::new(ErrorKind::Forbidden)

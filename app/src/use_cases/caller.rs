@@ -3,8 +3,8 @@
 //! ([`Caller::current`]), axum handlers as an extractor; the use cases are its methods.
 
 use super::failures::log_failure;
-use crate::domain::{Access, Fact, Policy, Principal, Relation, UserAccess, UserProfile};
-use crate::ports::{AuditLog, Directory};
+use crate::domain::{Access, Fact, Policy, Principal, Relation, StepUp, UserAccess, UserProfile};
+use crate::ports::{AccountManagement, AuditLog, Directory};
 use crate::session::{RequestOrigin, Services};
 use crate::wire::{ApiError, ErrorKind};
 use axum::extract::{FromRef, FromRequestParts};
@@ -82,8 +82,16 @@ impl Caller {
         &self.services.policy
     }
 
+    pub(super) fn step_up(&self) -> &StepUp {
+        &self.services.step_up
+    }
+
     pub(super) fn directory(&self) -> &dyn Directory {
         &*self.services.directory
+    }
+
+    pub(super) fn accounts(&self) -> &dyn AccountManagement {
+        &*self.services.accounts
     }
 
     pub(super) fn audit(&self) -> &dyn AuditLog {

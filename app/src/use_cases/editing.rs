@@ -9,8 +9,8 @@
 //! (Over 500 lines with its unit tests: the code is about 240; the tests of every save outcome
 //! and its audit record sit beside it.)
 
-use super::Caller;
 use super::failures::{directory_failure, log_failure};
+use super::{Caller, unix_now};
 use crate::domain::{
     AuditEntry, Change, ChangedValue, Field, Outcome, UserAccess, UserProfile, derive_changes,
     plan_save, validate_changes, version_of,
@@ -184,6 +184,25 @@ impl Caller {
             );
             return Err(ApiError::forbidden(field));
         }
+        let step_up = self.step_up();
+        if let Some(field) =
+            step_up.stale_change(&changes, self.principal.authenticated_at, unix_now())
+        {
+            tracing::info!(
+                account = %self.principal.account,
+                field = field.api_name(),
+                "save refused until the person confirms who they are"
+            );
+            pending.conclude(
+                Outcome::Refused,
+                format!(
+                    "{} needs an authentication within {} seconds",
+                    field.api_name(),
+                    step_up.max_age_seconds
+                ),
+            );
+            return Err(ApiError::reauthentication_required(field));
+        }
         validate_changes(&changes).map_err(|errors| {
             let fields: Vec<&str> = errors.iter().map(|e| e.field.api_name()).collect();
             pending.conclude(
@@ -344,9 +363,9 @@ fn changed_value(change: &Change) -> ChangedValue {
 mod tests {
     use super::*;
     use crate::directory_index::DirectoryIndex;
-    use crate::domain::{Field, FieldValues, Policy, Principal};
+    use crate::domain::{Field, FieldValues, Policy, Principal, StepUp};
     use crate::ports::DirectoryErrorKind;
-    use crate::ports::memory::{MemoryAudit, MemoryDirectory, MemoryLocks, run};
+    use crate::ports::memory::{MemoryAudit, MemoryDirectory, MemoryLocks, NoAccounts, run};
     use crate::session::{RequestOrigin, Services};
     use std::sync::Arc;
 
@@ -391,11 +410,15 @@ mod tests {
                 audit: self.audit.clone(),
                 index: Arc::new(DirectoryIndex::new(100)),
                 locks: self.locks.clone(),
+                step_up: StepUp::default(),
+                accounts: Arc::new(NoAccounts),
             };
             let principal = Principal {
                 account: role.to_owned(),
                 roles: vec![role.to_owned()],
                 workmail_user: user.map(str::to_owned),
+                authenticated_at: unix_now(),
+                single_sign_on: false,
             };
             let origin = RequestOrigin {
                 request_id: "req-test".into(),
@@ -728,11 +751,15 @@ mod tests {
             audit: audit.clone(),
             index: Arc::new(DirectoryIndex::new(100)),
             locks: Arc::new(MemoryLocks::default()),
+            step_up: StepUp::default(),
+            accounts: Arc::new(NoAccounts),
         };
         let principal = Principal {
             account: "boss".into(),
             roles: vec!["manager".into()],
             workmail_user: Some("boss@demo.example.com".into()),
+            authenticated_at: unix_now(),
+            single_sign_on: false,
         };
         let manager = Caller::new(services, principal, RequestOrigin::default());
         let loaded = jane().with(Field::Department, "Engineering");
@@ -764,11 +791,15 @@ mod tests {
             audit: world.audit.clone(),
             index: Arc::new(DirectoryIndex::new(100)),
             locks: world.locks.clone(),
+            step_up: StepUp::default(),
+            accounts: Arc::new(NoAccounts),
         };
         let principal = Principal {
             account: "viewer".into(),
             roles: vec!["viewer".into()],
             workmail_user: None,
+            authenticated_at: unix_now(),
+            single_sign_on: false,
         };
         let viewer = Caller::new(services, principal, RequestOrigin::default());
         let by_name = run(viewer.load_user("jane.doe")).expect_err("hidden name");

@@ -5,8 +5,10 @@
 //! - [`caller`]: who is asking, what they may use, and what they may do with a given user;
 //! - [`editing`]: loading a user for the edit page and saving the edit form;
 //! - [`browsing`]: the directory page's search and the dashboard;
-//! - [`auditing`]: the audit log and a user's History.
+//! - [`auditing`]: the audit log and a user's History;
+//! - [`accounts`]: the portal's own accounts (`/admin/accounts`).
 
+pub mod accounts;
 pub mod auditing;
 pub mod browsing;
 pub mod caller;
@@ -14,3 +16,11 @@ pub mod editing;
 mod failures;
 
 pub use caller::Caller;
+
+/// The current time as Unix seconds (for the step-up window).
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}

@@ -63,6 +63,9 @@ pub struct FormAccess {
     shown: u16,
     /// Bit `i` set: `Field::ALL[i]` may be changed.
     editable: u16,
+    /// Bit `i` set: changing `Field::ALL[i]` needs a recent authentication (step-up).
+    #[serde(default)]
+    confirm: u16,
 }
 
 impl FormAccess {
@@ -80,6 +83,25 @@ impl FormAccess {
             }
         }
         form
+    }
+
+    /// The same, marking `fields` as asking for a recent authentication when changed.
+    pub fn asking_confirmation(mut self, fields: &[Field]) -> Self {
+        for (bit, field) in Field::ALL.into_iter().enumerate() {
+            if fields.contains(&field) {
+                self.confirm |= 1 << bit;
+            }
+        }
+        self
+    }
+
+    /// The editable fields whose change asks the person to confirm it's them.
+    pub fn confirmed_fields(self) -> impl Iterator<Item = Field> {
+        Field::ALL
+            .into_iter()
+            .enumerate()
+            .filter(move |(bit, _)| self.editable & self.confirm & (1 << bit) != 0)
+            .map(|(_, field)| field)
     }
 
     /// Hidden, read-only or editable.
@@ -366,9 +388,15 @@ mod tests {
                 },
             ] {
                 let access = policy.resolve(&[role.to_owned()], relation);
-                let form = FormAccess::new(&access);
+                let form = FormAccess::new(&access).asking_confirmation(&[Field::Role]);
                 for field in Field::ALL {
                     assert_eq!(form.field(field), access.field(field), "{role} {field:?}");
+                }
+                let confirmed: Vec<Field> = form.confirmed_fields().collect();
+                if access.field(Field::Role) == Access::Edit {
+                    assert_eq!(confirmed, [Field::Role], "{role}");
+                } else {
+                    assert!(confirmed.is_empty(), "{role}: only editable fields ask");
                 }
                 assert_eq!(
                     form.can_save(),

@@ -43,6 +43,9 @@ pub enum ErrorKind {
     Unauthenticated,
     /// The account's role may not do this; see `field_errors` for the field.
     Forbidden,
+    /// The change needs a recent proof of identity (step-up); see `field_errors` for the
+    /// field. The person confirms it's them, then saves again.
+    ReauthenticationRequired,
     /// The audit log cannot be written, so the portal refuses to change anything.
     AuditUnavailable,
     /// The browser could not reach the portal.
@@ -57,7 +60,7 @@ impl ErrorKind {
         match self {
             ErrorKind::NotFound => 404,
             ErrorKind::Unauthenticated => 401,
-            ErrorKind::Forbidden => 403,
+            ErrorKind::Forbidden | ErrorKind::ReauthenticationRequired => 403,
             ErrorKind::Invalid | ErrorKind::Rejected | ErrorKind::BadRequest => 400,
             ErrorKind::Conflict | ErrorKind::EntityState => 409,
             ErrorKind::Unsupported => 422,
@@ -140,6 +143,10 @@ impl ErrorKind {
                 "Your session has ended. Sign in again; your input is still in the form."
             }
             ErrorKind::Forbidden => "Your role doesn't allow this change. Nothing was saved.",
+            ErrorKind::ReauthenticationRequired => {
+                "This change needs you to confirm it's you. Nothing was saved; your input is \
+                 kept. Confirm, then save again."
+            }
             ErrorKind::AuditUnavailable => {
                 "The portal can't write its audit log right now, so nothing was saved. \
                  Try again in a moment."
@@ -217,6 +224,18 @@ impl ApiError {
                 problem: FieldProblem::NotAllowed,
             }],
             ..Self::new(ErrorKind::Forbidden)
+        }
+    }
+
+    /// A change that needs a recent authentication first: names the field.
+    pub fn reauthentication_required(field: Field) -> Self {
+        Self {
+            message: format!(
+                "Changing {} needs you to confirm it's you. Nothing was saved; your input is \
+                 kept. Confirm, then save again.",
+                field.label()
+            ),
+            ..Self::new(ErrorKind::ReauthenticationRequired)
         }
     }
 

@@ -13,5 +13,8 @@ pub use edit_form::{EditorState, FormAccess, Notice, RejectedSave, read_submissi
 pub use error::{ApiError, ErrorKind};
 pub use json_text::{JsonText, JsonTextEncoding};
 pub use save::{SaveOutcome, SaveRequest, SavedProfile};
-pub use sign_in::{LoginAttempt, LoginProblem};
-pub use views::{Dashboard, DirectoryRow, DirectoryView, History, RecentChange, UserView};
+pub use sign_in::{LoginAttempt, LoginProblem, SignInOptions};
+pub use views::{
+    AccountChangeRefused, AccountsView, Dashboard, DirectoryRow, DirectoryView, History,
+    RecentChange, UserView,
+};

@@ -93,3 +93,16 @@ pub struct History {
     pub title: String,
     pub page: AuditPage,
 }
+
+/// The accounts page: every portal account, and the roles the policy has to give.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountsView {
+    pub accounts: Vec<crate::domain::AccountSummary>,
+    pub roles: Vec<String>,
+    /// The signed-in account (the page marks it).
+    pub own_login: String,
+}
+
+/// A refused change on the accounts page, as the server renders the page for its form post.
+#[derive(Clone, Debug)]
+pub struct AccountChangeRefused(pub crate::wire::ApiError);

@@ -29,6 +29,14 @@ pub const SITE_ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site
 pub async fn start_portal(
     config: workmail_portal::config::PortalConfig,
 ) -> (workmail_portal::RunningPortal, tempfile::TempDir) {
+    start_portal_on(config, 0).await
+}
+
+/// [`start_portal`] on a given loopback port (0: any).
+pub async fn start_portal_on(
+    config: workmail_portal::config::PortalConfig,
+    port: u16,
+) -> (workmail_portal::RunningPortal, tempfile::TempDir) {
     let data = tempfile::tempdir().expect("temp dir");
     let config = workmail_portal::config::PortalConfig {
         data_dir: data.path().to_path_buf(),
@@ -37,7 +45,7 @@ pub async fn start_portal(
     let options = leptos::config::LeptosOptions::builder()
         .output_name("workmail-portal")
         .site_root(SITE_ROOT)
-        .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
         .build();
     let portal = workmail_portal::start(config, options)
         .await

@@ -5,11 +5,13 @@ pub mod password;
 pub mod rate_limit;
 pub mod session;
 
+use crate::sso::OidcProvider;
 use crate::state::AppState;
 use crate::store::{Account, AccountStore, NewAccount};
 use app::domain::{AuditEntry, Outcome, Principal};
 use app::routes::{
-    API_PREFIX, HOME_PATH, LOGIN_PATH, LOGOUT_PATH, is_public, login_url, safe_next,
+    API_PREFIX, CONFIRM_PATH, CONFIRMED_URL, HOME_PATH, LOGIN_PATH, LOGOUT_PATH, is_public,
+    login_url, safe_next,
 };
 use app::session::RequestOrigin;
 use app::wire::{ApiError, ErrorKind, LoginAttempt, LoginProblem};
@@ -39,6 +41,10 @@ pub struct AuthState {
     pub session_lifetime: Duration,
     /// A session ends this long after its last request.
     pub session_idle_timeout: Duration,
+    /// The identity provider, when single sign-on is configured.
+    pub sso: Option<Arc<OidcProvider>>,
+    /// Whether local accounts may sign in with a password (`PORTAL_LOCAL_SIGNIN`).
+    pub local_sign_in: bool,
 }
 
 /// The demo accounts of the embedded directory: (login, role, WorkMail user).
@@ -113,6 +119,8 @@ async fn principal_of(
             return Ok(None);
         }
     };
+    let authenticated_at = signed_in.last_authentication();
+    let single_sign_on = signed_in.sso.is_some();
     let account = if signed_in.is_past(auth.session_lifetime, unix_now()) {
         tracing::info!(
             account_id = signed_in.account_id,
@@ -144,6 +152,8 @@ async fn principal_of(
             account: account.login,
             roles: account.roles,
             workmail_user: account.workmail_user,
+            authenticated_at,
+            single_sign_on,
         })),
         None => {
             let _ = session.sign_out().await;
@@ -244,6 +254,9 @@ pub async fn sign_in(
         };
         render_login(state.clone(), headers.clone(), next.clone(), attempt)
     };
+    if !auth.local_sign_in {
+        return refuse(LoginProblem::LocalSignInOff).await;
+    }
     // Refused before any work: no database read, no password check.
     let Some(attempt) = auth.limiter.reserve(&login, address, Instant::now()) else {
         let refusal_to_record = auth
@@ -290,11 +303,14 @@ pub async fn sign_in(
     auth.limiter.succeeded(&login, address, attempt);
     let credentials = session::credentials_fingerprint(&account.password_hash);
     if let Err(error) = PortalSession(session)
-        .sign_in(account.id, credentials)
+        .sign_in(account.id, credentials, None)
         .await
     {
         tracing::error!(%error, "cannot start a session");
         return (StatusCode::INTERNAL_SERVER_ERROR, "Cannot start a session.").into_response();
+    }
+    if let Err(error) = auth.accounts.note_sign_in(&account.login).await {
+        tracing::warn!(%error, "cannot note the time of a sign-in");
     }
     tracing::info!(login, "signed in");
     record(&state, &origin, Outcome::SignedIn, &account.login, None).await;
@@ -321,14 +337,23 @@ fn logged_name(state: &AppState, account: Option<&Account>, login: &str) -> Stri
     }
 }
 
-/// `POST /logout`: deletes the session, then shows the sign-in page.
+/// `POST /logout`: deletes the session, then shows the sign-in page; after a single sign-on,
+/// by way of the provider's end-session endpoint when it has one (RP-initiated logout), so
+/// that the provider's session ends too.
 pub async fn sign_out(
     State(state): State<AppState>,
     session: Session,
     principal: Option<Extension<Principal>>,
     Extension(origin): Extension<RequestOrigin>,
 ) -> Response {
-    if let Err(error) = PortalSession(session).sign_out().await {
+    let session = PortalSession(session);
+    let provider_logout = match (&state.auth.sso, session.auth().await) {
+        (Some(provider), Ok(Some(SessionAuth { sso: Some(sso), .. }))) => {
+            provider.logout_url(&sso.id_token)
+        }
+        _ => None,
+    };
+    if let Err(error) = session.sign_out().await {
         tracing::error!(%error, "cannot delete a session");
     }
     if let Some(Extension(principal)) = principal {
@@ -341,12 +366,118 @@ pub async fn sign_out(
         )
         .await;
     }
-    Redirect::to(LOGIN_PATH).into_response()
+    Redirect::to(provider_logout.as_deref().unwrap_or(LOGIN_PATH)).into_response()
+}
+
+/// The confirmation form's field.
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /confirm`: a signed-in portal account proves who it is again with its password, for a
+/// sensitive change (step-up). Failures count against the sign-in limits like sign-ins do.
+pub async fn confirm_password(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(principal): Extension<Principal>,
+    ClientAddress(address): ClientAddress,
+    Extension(origin): Extension<RequestOrigin>,
+    headers: HeaderMap,
+    Form(form): Form<ConfirmForm>,
+) -> Response {
+    let auth = &state.auth;
+    let account_name = principal.account.clone();
+    let refuse = |problem: LoginProblem| {
+        let mut extensions = http::Extensions::new();
+        extensions.insert(principal.clone());
+        let attempt = LoginAttempt {
+            login: String::new(),
+            problem,
+        };
+        let uri = Uri::from_static(CONFIRM_PATH);
+        render_attempt(state.clone(), headers.clone(), uri, extensions, attempt)
+    };
+    if principal.single_sign_on {
+        // Its identity provider confirms it; it has no password here.
+        return refuse(LoginProblem::NotConfirmed).await;
+    }
+    let Some(attempt) = auth.limiter.reserve(&account_name, address, Instant::now()) else {
+        tracing::warn!(
+            account = account_name,
+            ?address,
+            "confirmation refused: too many failed attempts"
+        );
+        let detail = Some("too many failed attempts");
+        record(
+            &state,
+            &origin,
+            Outcome::ConfirmationFailed,
+            &account_name,
+            detail,
+        )
+        .await;
+        return refuse(LoginProblem::TooManyAttempts).await;
+    };
+    let hash = find_account(auth, &account_name)
+        .await
+        .map(|account| account.password_hash);
+    match auth.passwords.verify(hash, form.password).await {
+        Err(busy) => {
+            auth.limiter.give_back(&account_name, address, attempt);
+            tracing::warn!(account = account_name, "confirmation refused: {busy}");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(http::header::RETRY_AFTER, "5")],
+                "The portal is busy checking other sign-ins. Try again in a few seconds.",
+            )
+                .into_response()
+        }
+        Ok(false) => {
+            tracing::info!(account = account_name, ?address, "confirmation failed");
+            record(
+                &state,
+                &origin,
+                Outcome::ConfirmationFailed,
+                &account_name,
+                None,
+            )
+            .await;
+            refuse(LoginProblem::NotConfirmed).await
+        }
+        Ok(true) => {
+            auth.limiter.succeeded(&account_name, address, attempt);
+            let session = PortalSession(session);
+            let confirmed = match session.auth().await {
+                Ok(Some(signed_in)) => session.confirm_identity(signed_in).await,
+                Ok(None) => return Redirect::to(&login_url(CONFIRM_PATH)).into_response(),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = confirmed {
+                tracing::error!(%error, "cannot note a confirmation in the session");
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Cannot update the session.",
+                )
+                    .into_response();
+            }
+            record(
+                &state,
+                &origin,
+                Outcome::IdentityConfirmed,
+                &account_name,
+                Some("password"),
+            )
+            .await;
+            Redirect::to(CONFIRMED_URL).into_response()
+        }
+    }
 }
 
 /// Writes the audit record of a sign-in, failed sign-in or sign-out. A failing audit store is
 /// logged and does not stop the person (signing in and out changes nothing in the directory).
-async fn record(
+pub(crate) async fn record(
     state: &AppState,
     origin: &RequestOrigin,
     outcome: Outcome,
@@ -364,21 +495,32 @@ async fn record(
 }
 
 /// Renders the sign-in page around a failed attempt, with the fitting status.
-async fn render_login(
+pub(crate) async fn render_login(
     state: AppState,
     headers: HeaderMap,
     next: String,
     attempt: LoginAttempt,
 ) -> Response {
-    let status = StatusCode::from_u16(attempt.problem.status()).unwrap_or(StatusCode::UNAUTHORIZED);
     let uri: Uri = login_url(&next)
         .parse()
         .unwrap_or_else(|_| Uri::from_static(LOGIN_PATH));
-    let mut response =
-        crate::page::render_get(state, uri, headers, http::Extensions::new(), move || {
-            leptos::prelude::provide_context(attempt.clone())
-        })
-        .await;
+    render_attempt(state, headers, uri, http::Extensions::new(), attempt).await
+}
+
+/// Renders the page at `uri` (sign-in or confirmation) around a failed attempt, with the
+/// fitting status; `extensions` are the request's (the confirmation page reads the account).
+async fn render_attempt(
+    state: AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    extensions: http::Extensions,
+    attempt: LoginAttempt,
+) -> Response {
+    let status = StatusCode::from_u16(attempt.problem.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+    let mut response = crate::page::render_get(state, uri, headers, extensions, move || {
+        leptos::prelude::provide_context(attempt.clone())
+    })
+    .await;
     *response.status_mut() = status;
     response
 }

@@ -70,8 +70,8 @@ impl PasswordCheck {
     }
 
     /// Whether `password` is the one of the account whose hash is `hash`; `None` (no such
-    /// account) does the same work and answers `false`. [`Busy`] when no core came free in
-    /// time.
+    /// account) and an empty hash (an account that signs in only through single sign-on) do
+    /// the same work and answer `false`. [`Busy`] when no core came free in time.
     pub async fn verify(&self, hash: Option<String>, password: String) -> Result<bool, Busy> {
         let permit =
             match tokio::time::timeout(self.queue_timeout, self.running.clone().acquire_owned())
@@ -80,6 +80,7 @@ impl PasswordCheck {
                 Ok(Ok(permit)) => permit,
                 Ok(Err(_)) | Err(_) => return Err(Busy),
             };
+        let hash = hash.filter(|hash| !hash.is_empty());
         let exists = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.to_string());
         let matches = tokio::task::spawn_blocking(move || {
@@ -119,6 +120,11 @@ mod tests {
         let hash = hash_password("pw-123456").expect("hash");
         assert_eq!(verify(Some(hash.clone()), "pw-123456").await, Ok(true));
         assert_eq!(verify(Some(hash), "pw-654321").await, Ok(false));
+        assert_eq!(
+            verify(Some(String::new()), "").await,
+            Ok(false),
+            "an SSO account"
+        );
     }
 
     #[tokio::test]

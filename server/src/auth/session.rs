@@ -17,6 +17,7 @@ pub const COOKIE_NAME: &str = "portal_session";
 /// The session cookie's name behind https.
 pub const SECURE_COOKIE_NAME: &str = "__Host-portal_session";
 const AUTH_KEY: &str = "portal.auth";
+const SSO_PENDING_KEY: &str = "portal.sso_pending";
 
 /// Where sessions live: the portal database (SQLite or PostgreSQL), or memory
 /// (`PORTAL_SESSION_STORE`). Redis can be added as another variant. On a SQLite file, sessions
@@ -187,6 +188,21 @@ pub struct SessionAuth {
     /// account's other sessions.
     #[serde(default)]
     pub credentials: String,
+    /// When the person last proved who they are (Unix seconds; 0 = at sign-in): the sign-in,
+    /// or a later confirmation for a sensitive change.
+    #[serde(default)]
+    pub authenticated_at: u64,
+    /// For a single sign-on: who the provider said it was, and its ID token (the sign-out's
+    /// `id_token_hint`).
+    #[serde(default)]
+    pub sso: Option<SsoSession>,
+}
+
+/// What a session signed in through single sign-on remembers of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsoSession {
+    pub subject: String,
+    pub id_token: String,
 }
 
 /// A short digest of an account's password hash, kept in its sessions instead of the hash.
@@ -202,6 +218,11 @@ impl SessionAuth {
     /// Whether the session has outlived `lifetime` at `now` (Unix seconds).
     pub fn is_past(&self, lifetime: Duration, now: u64) -> bool {
         now.saturating_sub(self.signed_in_at) >= lifetime.as_secs()
+    }
+
+    /// When the person last proved who they are (Unix seconds).
+    pub fn last_authentication(&self) -> u64 {
+        self.authenticated_at.max(self.signed_in_at)
     }
 
     /// Whether activity at `now` should be written back to move the idle expiry on.
@@ -235,6 +256,7 @@ impl PortalSession {
         &self,
         account_id: i64,
         credentials: String,
+        sso: Option<SsoSession>,
     ) -> Result<(), tower_sessions::session::Error> {
         self.0.cycle_id().await?;
         self.0.clear().await;
@@ -246,9 +268,42 @@ impl PortalSession {
                     signed_in_at: unix_now(),
                     refreshed_at: 0,
                     credentials,
+                    authenticated_at: 0,
+                    sso,
                 },
             )
             .await
+    }
+
+    /// Notes that the person proved who they are again just now (step-up).
+    pub async fn confirm_identity(
+        &self,
+        signed_in: SessionAuth,
+    ) -> Result<(), tower_sessions::session::Error> {
+        self.0
+            .insert(
+                AUTH_KEY,
+                SessionAuth {
+                    authenticated_at: unix_now(),
+                    ..signed_in
+                },
+            )
+            .await
+    }
+
+    /// Keeps what a single sign-on under way needs when the browser comes back.
+    pub async fn begin_sso<T: Serialize>(
+        &self,
+        pending: &T,
+    ) -> Result<(), tower_sessions::session::Error> {
+        self.0.insert(SSO_PENDING_KEY, pending).await
+    }
+
+    /// Takes what [`PortalSession::begin_sso`] kept: a second callback finds nothing.
+    pub async fn take_sso<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Result<Option<T>, tower_sessions::session::Error> {
+        self.0.remove(SSO_PENDING_KEY).await
     }
 
     /// Marks the session changed when its last write for activity is older than the refresh
@@ -291,6 +346,8 @@ mod tests {
             signed_in_at: 1_000,
             refreshed_at: 0,
             credentials: String::new(),
+            authenticated_at: 0,
+            sso: None,
         };
         let hour = Duration::from_secs(3600);
         assert!(!auth.is_past(hour, 1_000));
@@ -311,6 +368,8 @@ mod tests {
             signed_in_at: 1_000,
             refreshed_at: 0,
             credentials: String::new(),
+            authenticated_at: 0,
+            sso: None,
         };
         assert!(!auth.refresh_due(idle, 1_059), "counted from sign-in");
         assert!(auth.refresh_due(idle, 1_060));
@@ -368,7 +427,10 @@ mod tests {
         session.0.save().await.expect("save");
         let before = session.0.id().expect("saved id");
 
-        session.sign_in(7, String::new()).await.expect("sign in");
+        session
+            .sign_in(7, String::new(), None)
+            .await
+            .expect("sign in");
         session.0.save().await.expect("save");
         let after = session.0.id().expect("new id");
         assert_ne!(before, after);

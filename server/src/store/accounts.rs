@@ -16,6 +16,31 @@ pub struct Account {
     /// The WorkMail user (email) the account belongs to.
     pub workmail_user: Option<String>,
     pub enabled: bool,
+    /// For an account made by single sign-on: the provider's issuer and the person's subject.
+    pub sso: Option<SsoIdentity>,
+    /// The last successful sign-in (Unix seconds).
+    pub last_sign_in_at: Option<i64>,
+}
+
+/// Who an SSO account is at its provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SsoIdentity {
+    pub issuer: String,
+    pub subject: String,
+}
+
+/// What a single sign-on says of an account: created with it the first time, refreshed from it
+/// every time.
+#[derive(Clone, Debug)]
+pub struct SsoSignIn {
+    pub identity: SsoIdentity,
+    /// The login name a new account gets if it is free (the email or the provider's user
+    /// name); otherwise one derived from the identity.
+    pub wanted_login: Option<String>,
+    pub roles: Vec<String>,
+    /// The WorkMail user whose address the provider vouches for (`Some(None)`: none); `None`
+    /// when the directory could not say, and the account keeps its link.
+    pub workmail_user: Option<Option<String>>,
 }
 
 /// What `add` needs.
@@ -49,6 +74,9 @@ struct AccountRow {
     workmail_user: Option<String>,
     /// 1 or 0 (an integer on both engines; see the migrations).
     enabled: i64,
+    sso_issuer: Option<String>,
+    sso_subject: Option<String>,
+    last_sign_in_at: Option<i64>,
 }
 
 impl AccountRow {
@@ -61,6 +89,9 @@ impl AccountRow {
             roles: row.get(3)?,
             workmail_user: row.get(4)?,
             enabled: row.get(5)?,
+            sso_issuer: row.get(6)?,
+            sso_subject: row.get(7)?,
+            last_sign_in_at: row.get(8)?,
         })
     }
 }
@@ -79,6 +110,11 @@ impl From<AccountRow> for Account {
                 .collect(),
             workmail_user: row.workmail_user,
             enabled: row.enabled != 0,
+            sso: row
+                .sso_issuer
+                .zip(row.sso_subject)
+                .map(|(issuer, subject)| SsoIdentity { issuer, subject }),
+            last_sign_in_at: row.last_sign_in_at,
         }
     }
 }
@@ -95,6 +131,15 @@ pub fn validate_login(login: &str) -> Result<String, String> {
     Ok(login)
 }
 
+/// The login name of an SSO account whose wanted name is taken or unusable: `sso-` and a
+/// digest of its identity, the same at every sign-in.
+fn sso_login(identity: &SsoIdentity) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{}\n{}", identity.issuer, identity.subject).as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("sso-{hex}")
+}
+
 fn roles_text(roles: &[String]) -> String {
     let mut roles = roles.to_vec();
     roles.sort();
@@ -109,7 +154,8 @@ fn now() -> i64 {
         .unwrap_or_default()
 }
 
-const COLUMNS: &str = "id, login, password_hash, roles, workmail_user, enabled";
+const COLUMNS: &str = "id, login, password_hash, roles, workmail_user, enabled, sso_issuer, \
+                       sso_subject, last_sign_in_at";
 
 /// The read every signed-in request makes, built once (SQLite numbers `$1` as it appears, so
 /// the same text serves sqlx and the on-thread readers).
@@ -239,6 +285,90 @@ impl AccountStore {
     /// stop working at their next request).
     pub async fn set_enabled(&self, login: &str, enabled: bool) -> Result<(), AccountError> {
         self.update(login, "enabled", i64::from(enabled)).await
+    }
+
+    /// Notes a successful sign-in now.
+    pub async fn note_sign_in(&self, login: &str) -> Result<(), AccountError> {
+        self.update(login, "last_sign_in_at", now()).await
+    }
+
+    /// The account an SSO identity signed in as before, enabled or not.
+    pub async fn find_by_sso(
+        &self,
+        identity: &SsoIdentity,
+    ) -> Result<Option<Account>, AccountError> {
+        let row: Option<AccountRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM accounts WHERE sso_issuer = $1 AND sso_subject = $2"
+        ))
+        .bind(&identity.issuer)
+        .bind(&identity.subject)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Account::from))
+    }
+
+    /// The account of a single sign-on, created on the first one (just in time); its roles,
+    /// WorkMail user and last sign-in refreshed from this one. Whether it is enabled is the
+    /// portal's to say: a disabled account stays disabled.
+    pub async fn sign_in_sso(&self, sign_in: &SsoSignIn) -> Result<Account, AccountError> {
+        let existing = self.find_by_sso(&sign_in.identity).await?;
+        let login = match existing {
+            Some(account) => account.login,
+            None => self.create_sso(sign_in).await?,
+        };
+        let now = now();
+        sqlx::query(
+            "UPDATE accounts SET roles = $1, last_sign_in_at = $2, updated_at = $3 \
+             WHERE login = $4",
+        )
+        .bind(roles_text(&sign_in.roles))
+        .bind(now)
+        .bind(now)
+        .bind(&login)
+        .execute(&self.pool)
+        .await?;
+        if let Some(user) = &sign_in.workmail_user {
+            self.set_workmail_user(&login, user.clone()).await?;
+        }
+        self.find_by_login(&login)
+            .await?
+            .ok_or(AccountError::NotFound(login))
+    }
+
+    /// Inserts the account of a first single sign-on; returns its login name. Two first
+    /// sign-ins at once: the second finds the first's account.
+    async fn create_sso(&self, sign_in: &SsoSignIn) -> Result<String, AccountError> {
+        let derived = sso_login(&sign_in.identity);
+        let wanted = sign_in
+            .wanted_login
+            .as_deref()
+            .and_then(|name| validate_login(name).ok());
+        let login = match wanted {
+            Some(name) if self.find_by_login(&name).await?.is_none() => name,
+            _ => derived,
+        };
+        let now = now();
+        let inserted = sqlx::query(
+            "INSERT INTO accounts (login, password_hash, roles, workmail_user, enabled, \
+             created_at, updated_at, sso_issuer, sso_subject) \
+             VALUES ($1, '', '', NULL, 1, $2, $3, $4, $5)",
+        )
+        .bind(&login)
+        .bind(now)
+        .bind(now)
+        .bind(&sign_in.identity.issuer)
+        .bind(&sign_in.identity.subject)
+        .execute(&self.pool)
+        .await;
+        match inserted {
+            Ok(_) => Ok(login),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => self
+                .find_by_sso(&sign_in.identity)
+                .await?
+                .map(|account| account.login)
+                .ok_or(AccountError::Exists(login)),
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// Removes the account.

@@ -12,7 +12,9 @@ mod accounts;
 mod readers;
 mod save_locks;
 
-pub use accounts::{Account, AccountError, AccountStore, NewAccount, validate_login};
+pub use accounts::{
+    Account, AccountError, AccountStore, NewAccount, SsoIdentity, SsoSignIn, validate_login,
+};
 pub use readers::SqliteReaders;
 pub use save_locks::SaveLocks;
 

@@ -22,8 +22,8 @@ pub(crate) struct Portal {
 }
 
 impl Portal {
-    /// The client address of every audit record, newest first.
-    pub(crate) async fn audit_clients(&self) -> Vec<String> {
+    /// Every audit record, newest first.
+    pub(crate) async fn audit_log(&self) -> Vec<app::domain::AuditRecord> {
         use app::ports::AuditLog as _;
         let log = workmail_portal::audit::SqlAuditLog::open(
             self.portal.database().pool.clone(),
@@ -35,6 +35,12 @@ impl Portal {
             .await
             .expect("search")
             .records
+    }
+
+    /// The client address of every audit record, newest first.
+    pub(crate) async fn audit_clients(&self) -> Vec<String> {
+        self.audit_log()
+            .await
             .into_iter()
             .filter_map(|record| record.client)
             .collect()
@@ -53,7 +59,7 @@ impl Portal {
         self.cookie.lock().expect("lock").clone()
     }
 
-    fn set_cookie(&self, cookie: Option<String>) {
+    pub(crate) fn set_cookie(&self, cookie: Option<String>) {
         *self.cookie.lock().expect("lock") = cookie;
     }
 
@@ -305,10 +311,11 @@ impl Portal {
     }
 }
 
-fn leptos_options() -> leptos::config::LeptosOptions {
+/// The app's options, listening on `port` of the loopback address (0: any free port).
+fn leptos_options(port: u16) -> leptos::config::LeptosOptions {
     leptos::config::LeptosOptions::builder()
         .output_name("workmail-portal")
-        .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
         .build()
 }
 
@@ -326,7 +333,16 @@ pub(crate) async fn try_start(
     config: PortalConfig,
     data: tempfile::TempDir,
 ) -> Result<Portal, StartError> {
-    let portal = workmail_portal::start(config, leptos_options()).await?;
+    try_start_on(config, data, 0).await
+}
+
+/// [`try_start`] on a given port (for a portal whose public URL must be known beforehand).
+pub(crate) async fn try_start_on(
+    config: PortalConfig,
+    data: tempfile::TempDir,
+    port: u16,
+) -> Result<Portal, StartError> {
+    let portal = workmail_portal::start(config, leptos_options(port)).await?;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -561,4 +577,24 @@ impl IntoPair for (StatusCode, reqwest::header::HeaderMap, Value) {
     fn into_pair(self) -> (StatusCode, Value) {
         (self.0, self.2)
     }
+}
+
+/// Notes loudly that test `name` could not run here because of `missing` (e.g. "no PostgreSQL
+/// at …; the PostgreSQL path"). Under CI (any non-empty `CI`) that is a failure. The note also
+/// goes to `target/tmp/skipped.txt`, which `scripts/test.sh` prints in its summary (cargo test
+/// shows nothing a passing test prints).
+pub(crate) fn skip(name: &str, missing: &str) {
+    assert!(
+        std::env::var("CI").map_or(true, |ci| ci.is_empty()),
+        "{name} cannot run under CI: {missing}"
+    );
+    let note = format!("SKIPPED {name}: {missing} was NOT tested");
+    eprintln!("{note}");
+    let skipped = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("skipped.txt");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(skipped)
+        .expect("skip note file");
+    std::io::Write::write_all(&mut file, format!("{note}\n").as_bytes()).expect("skip note");
 }

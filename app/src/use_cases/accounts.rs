@@ -1,0 +1,87 @@
+//! Managing the portal's own accounts: only for roles the policy lets manage them; every
+//! change, applied or refused, is audited (never with a password).
+
+use super::Caller;
+use super::auditing::not_allowed;
+use crate::domain::{AccountChange, AuditEntry, Outcome};
+use crate::ports::{AccountError, AccountErrorKind};
+use crate::wire::{AccountsView, ApiError, ErrorKind};
+
+impl Caller {
+    #[expect(
+        clippy::result_large_err,
+        reason = "ApiError is what the use cases return; it passes through unchanged"
+    )]
+    fn may_manage_accounts(&self) -> Result<(), ApiError> {
+        if self.policy().may_manage_accounts(self.roles()) {
+            return Ok(());
+        }
+        tracing::warn!(account = %self.principal.account, "accounts refused: no right to them");
+        Err(not_allowed(
+            "Your role doesn't allow managing portal accounts.",
+        ))
+    }
+
+    /// Every account, and the roles there are to give.
+    pub async fn list_accounts(&self) -> Result<AccountsView, ApiError> {
+        self.may_manage_accounts()?;
+        let accounts = self.accounts().list().await.map_err(account_failure)?;
+        Ok(AccountsView {
+            accounts,
+            roles: self.policy().role_names().map(str::to_owned).collect(),
+            own_login: self.principal.account.clone(),
+        })
+    }
+
+    /// Applies one change under the accounts' rules; returns what was done, in words.
+    pub async fn change_account(&self, change: &AccountChange) -> Result<String, ApiError> {
+        let done = change.describe();
+        let result = match self.may_manage_accounts() {
+            Ok(()) => self.accounts().apply(change).await.map_err(account_failure),
+            Err(refused) => Err(refused),
+        };
+        let (outcome, detail) = match &result {
+            Ok(()) => (Outcome::AccountChanged, done.clone()),
+            Err(error) => {
+                let outcome = if error.kind == ErrorKind::Forbidden {
+                    Outcome::Refused
+                } else {
+                    Outcome::Invalid
+                };
+                (outcome, format!("{done}: refused ({})", error.message))
+            }
+        };
+        let entry = AuditEntry {
+            outcome: Some(outcome),
+            detail: Some(detail),
+            ..self.origin.audit_entry(&self.principal.account)
+        };
+        if let Err(error) = self.audit().record(entry).await {
+            // The change stands (the portal database took it); the log says what is missing.
+            tracing::error!(%error, change = %done, "could not write the audit record of an account change");
+        }
+        result.map(|()| done)
+    }
+}
+
+/// An account change the rules refused, for the person.
+fn account_failure(error: AccountError) -> ApiError {
+    let kind = match error.kind {
+        AccountErrorKind::Invalid => ErrorKind::Invalid,
+        AccountErrorKind::NotFound => ErrorKind::NotFound,
+        AccountErrorKind::Exists | AccountErrorKind::LastManager => ErrorKind::Conflict,
+        AccountErrorKind::Unavailable => ErrorKind::Internal,
+    };
+    ApiError {
+        message: capitalized(&error.message),
+        ..ApiError::new(kind)
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
