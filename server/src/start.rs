@@ -191,6 +191,7 @@ pub async fn start(
     let sign_in_options = SignInOptions {
         sso_name: config.sso.as_ref().map(|sso| sso.name.clone()),
         local: config.local_sign_in,
+        sso_ready: false,
     };
     let state = AppState {
         leptos_options: leptos_options.clone(),

@@ -31,6 +31,9 @@ impl AppState {
     /// (pages and server functions).
     pub fn provide(&self) {
         provide_context(self.services.clone());
-        provide_context(self.sign_in_options.clone());
+        provide_context(SignInOptions {
+            sso_ready: self.auth.sso.as_ref().is_some_and(|sso| sso.is_available()),
+            ..self.sign_in_options.clone()
+        });
     }
 }

@@ -20,6 +20,7 @@ pub fn LoginPage() -> impl IntoView {
         .unwrap_or_default();
     let problem = attempt.map(|a| a.problem);
     let continuing = next != "/";
+    let sso_ready = options.sso_ready;
     let sso = options.sso_name.map(|name| {
         view! {
             <p class="sso">
@@ -27,6 +28,15 @@ pub fn LoginPage() -> impl IntoView {
                     {format!("Sign in with {name}")}
                 </a>
             </p>
+            {(!sso_ready)
+                .then(|| {
+                    view! {
+                        <p class="hint">
+                            "Single sign-on is unavailable right now: the identity provider did "
+                            "not answer. The button tries again."
+                        </p>
+                    }
+                })}
         }
     });
     let password_form = options.local.then(|| {

@@ -8,6 +8,9 @@ pub struct SignInOptions {
     pub sso_name: Option<String>,
     /// Whether the password form is offered.
     pub local: bool,
+    /// Whether the identity provider has answered (discovery done); if not, the page says so
+    /// and the button tries again.
+    pub sso_ready: bool,
 }
 
 impl Default for SignInOptions {
@@ -15,6 +18,7 @@ impl Default for SignInOptions {
         Self {
             sso_name: None,
             local: true,
+            sso_ready: false,
         }
     }
 }

@@ -112,6 +112,7 @@ async fn first_sign_in_creates_the_account_and_later_ones_follow_the_groups() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Sign in with Test IdP"), "{page}");
     assert!(page.contains("/auth/oidc/login"), "{page}");
+    assert!(!page.contains("Single sign-on is unavailable"), "{page}");
 
     // Jane is in no portal group: the default role, employee; her verified address is her
     // WorkMail user's (whatever its case), so she lands on her own profile.
@@ -542,6 +543,8 @@ async fn an_unreachable_provider_leaves_local_sign_in_working() {
     let portal = try_start_on(config, data, port)
         .await
         .expect("the portal starts without its provider");
+    let (_, login) = portal.page("/login").await;
+    assert!(login.contains("Single sign-on is unavailable"), "{login}");
     let (status, page) = portal.page("/auth/oidc/login?next=/users").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(page.contains("Single sign-on is unavailable"), "{page}");
