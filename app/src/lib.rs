@@ -63,9 +63,15 @@ fn set_content_security_policy() {
     ) else {
         return;
     };
+    // Sign-out's answer may lead on to the identity provider's end-session endpoint, and a
+    // form's redirects count as its target.
+    let sign_out = use_context::<wire::SignInOptions>()
+        .and_then(|options| options.sign_out_origin)
+        .map(|origin| format!(" {origin}"))
+        .unwrap_or_default();
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; \
+         style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'{sign_out}; \
          frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
     );
     if let Ok(value) = http::HeaderValue::from_str(&policy) {

@@ -192,6 +192,7 @@ pub async fn start(
         sso_name: config.sso.as_ref().map(|sso| sso.name.clone()),
         local: config.local_sign_in,
         sso_ready: false,
+        sign_out_origin: None,
     };
     let state = AppState {
         leptos_options: leptos_options.clone(),

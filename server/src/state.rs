@@ -31,8 +31,10 @@ impl AppState {
     /// (pages and server functions).
     pub fn provide(&self) {
         provide_context(self.services.clone());
+        let sso = self.auth.sso.as_deref();
         provide_context(SignInOptions {
-            sso_ready: self.auth.sso.as_ref().is_some_and(|sso| sso.is_available()),
+            sso_ready: sso.is_some_and(|sso| sso.is_available()),
+            sign_out_origin: sso.and_then(|sso| sso.logout_origin()),
             ..self.sign_in_options.clone()
         });
     }

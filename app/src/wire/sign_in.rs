@@ -11,6 +11,9 @@ pub struct SignInOptions {
     /// Whether the identity provider has answered (discovery done); if not, the page says so
     /// and the button tries again.
     pub sso_ready: bool,
+    /// The origin sign-out may continue to (the provider's end-session endpoint): the pages'
+    /// Content-Security-Policy lets forms go there.
+    pub sign_out_origin: Option<String>,
 }
 
 impl Default for SignInOptions {
@@ -19,6 +22,7 @@ impl Default for SignInOptions {
             sso_name: None,
             local: true,
             sso_ready: false,
+            sign_out_origin: None,
         }
     }
 }

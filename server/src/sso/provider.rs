@@ -351,6 +351,18 @@ impl OidcProvider {
             .ok_or_else(|| SsoError::Unavailable("the keys were not kept".to_owned()))
     }
 
+    /// The origin of the provider's end-session endpoint, once discovered: the sign-out form's
+    /// answer redirects there, so the pages' `form-action` must allow it.
+    pub fn logout_origin(&self) -> Option<String> {
+        let discovered = self.cached()?;
+        let endpoint = discovered
+            .metadata
+            .additional_metadata()
+            .end_session_endpoint
+            .as_ref()?;
+        Some(endpoint.url().origin().ascii_serialization())
+    }
+
     /// Where to send the browser after the portal's own sign-out, when the provider offers
     /// RP-initiated logout: its end-session endpoint with the ID token as hint.
     pub fn logout_url(&self, id_token: &str) -> Option<String> {

@@ -397,6 +397,22 @@ async fn sign_out_ends_the_session_at_the_provider_too() {
         return;
     };
     sso_sign_in(&portal, "ada", "/users").await;
+    // The sign-out form's answer leads to the provider: the pages' CSP lets forms go there.
+    let page = portal
+        .with_session(portal.http.get(portal.url("/users")))
+        .send()
+        .await
+        .expect("answer");
+    let csp = page
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .expect("a CSP")
+        .to_owned();
+    assert!(
+        csp.contains(&format!("form-action 'self' {};", provider.issuer)),
+        "{csp}"
+    );
     let response = portal.post("/logout").send().await.expect("answer");
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let location = response
@@ -577,4 +593,23 @@ async fn keys_the_provider_rotated_since_start_up_are_fetched_again() {
     assert_eq!(landed, portal.url("/users"));
     drop(second);
     portal.stop().await;
+}
+
+#[tokio::test]
+async fn a_role_the_policy_lacks_stops_start_up_naming_the_setting() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(&data);
+    let portal_url = "http://127.0.0.1:9";
+    config.public_url = Some(portal_url.to_owned());
+    config.sso = Some(sso_settings(
+        "http://127.0.0.1:9",
+        portal_url,
+        &[("PORTAL_OIDC_ROLES", "portal-admins=superuser")],
+    ));
+    let error = match try_start_on(config, data, 0).await {
+        Ok(_) => panic!("started with an unknown role"),
+        Err(error) => error.to_string(),
+    };
+    assert!(error.contains("PORTAL_OIDC_ROLES"), "{error}");
+    assert!(error.contains("superuser"), "{error}");
 }
