@@ -13,6 +13,9 @@ use std::sync::Arc;
 pub struct AccountAdmin {
     store: AccountStore,
     policy: Arc<Policy>,
+    /// One change at a time in this process, so that two changes cannot each see the other
+    /// manager and both take the right away.
+    one_at_a_time: Arc<tokio::sync::Mutex<()>>,
 }
 
 fn invalid(message: impl Into<String>) -> AccountError {
@@ -43,7 +46,11 @@ impl From<StoreError> for AccountError {
 
 impl AccountAdmin {
     pub fn new(store: AccountStore, policy: Arc<Policy>) -> Self {
-        Self { store, policy }
+        Self {
+            store,
+            policy,
+            one_at_a_time: Arc::new(tokio::sync::Mutex::new(())),
+        }
     }
 
     /// Every account, by login name.
@@ -104,8 +111,8 @@ impl AccountAdmin {
         Err(AccountError::new(
             AccountErrorKind::LastManager,
             format!(
-                "{} is the last enabled account that may manage accounts; give another account \
-                 that right first",
+                "the account {} is the last enabled one that may manage accounts; give another \
+                 account that right first",
                 account.login
             ),
         ))
@@ -114,6 +121,7 @@ impl AccountAdmin {
     /// Applies one change under the rules.
     pub async fn apply(&self, change: &AccountChange) -> Result<(), AccountError> {
         let login = validate_login(change.login()).map_err(invalid)?;
+        let _turn = self.one_at_a_time.lock().await;
         match change {
             AccountChange::Create {
                 roles,
@@ -139,6 +147,7 @@ impl AccountAdmin {
             AccountChange::SetRoles { roles, .. } => {
                 self.check_roles(roles)?;
                 let account = self.existing(&login).await?;
+                refuse_for_single_sign_on(&account, "its roles come from its groups")?;
                 if !self.policy.may_manage_accounts(roles) {
                     self.keep_a_manager(&account).await?;
                 }
@@ -148,14 +157,16 @@ impl AccountAdmin {
                 let account = self.existing(&login).await?;
                 if account.sso.is_some() {
                     return Err(invalid(format!(
-                        "{login} signs in with single sign-on; its password is its identity \
-                         provider's"
+                        "the account {login} signs in with single sign-on; its password is its \
+                         identity provider's"
                     )));
                 }
                 let hash = Self::hash(&password.0).await?;
                 self.store.set_password_hash(&login, &hash).await?;
             }
             AccountChange::SetWorkmailUser { user, .. } => {
+                let account = self.existing(&login).await?;
+                refuse_for_single_sign_on(&account, "its WorkMail user is its verified address")?;
                 let user = user
                     .as_deref()
                     .map(str::trim)
@@ -181,6 +192,18 @@ impl AccountAdmin {
         }
         Ok(())
     }
+}
+
+/// Refuses a change the next single sign-on would undo (the provider's claims set it).
+fn refuse_for_single_sign_on(account: &Account, why: &str) -> Result<(), AccountError> {
+    if account.sso.is_none() {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "the account {} signs in with single sign-on: {why} at the identity provider, set again \
+         at every sign-in (disable the account to keep someone out)",
+        account.login
+    )))
 }
 
 impl AccountManagement for AccountAdmin {

@@ -429,7 +429,11 @@ mod tests {
         // Alice is the only admin: she keeps the right to manage accounts until someone else
         // has it.
         let (result, _) = run(&["set-roles", "alice", "--role", "hr,employee"], "").await;
-        assert!(result.expect_err("last admin").contains("last enabled"));
+        assert!(
+            result
+                .expect_err("last admin")
+                .contains("the last enabled one")
+        );
         let (result, _) = run(
             &["add", "carol", "--role", "admin", "--password-stdin"],
             "second-admin-pw\n",

@@ -196,32 +196,49 @@ fn account_row(account: AccountSummary, roles: &[String], own: bool) -> impl Int
         .into_any(),
         None => view! { <span class="badge">"password"</span> }.into_any(),
     };
+    let from_provider = sso.is_some();
     let link_id = format!("{prefix}-workmail-user");
-    let link = change_form(
-        "set_workmail_user",
-        &login,
-        view! {
-            <label for=link_id.clone() class="visually-hidden">
-                {format!("WorkMail user of {login}")}
-            </label>
-            <input
-                id=link_id
-                name="workmail_user"
-                type="email"
-                value=workmail_user.clone().unwrap_or_default()
-                placeholder="not linked"
-            />
-        },
-        if workmail_user.is_some() {
-            "Change link"
-        } else {
-            "Link"
-        }
-        .to_owned(),
-    );
-    let unlink = workmail_user
-        .is_some()
+    let link = (!from_provider).then(|| {
+        change_form(
+            "set_workmail_user",
+            &login,
+            view! {
+                <label for=link_id.clone() class="visually-hidden">
+                    {format!("WorkMail user of {login}")}
+                </label>
+                <input
+                    id=link_id
+                    name="workmail_user"
+                    type="email"
+                    value=workmail_user.clone().unwrap_or_default()
+                    placeholder="not linked"
+                />
+            },
+            if workmail_user.is_some() {
+                "Change link"
+            } else {
+                "Link"
+            }
+            .to_owned(),
+        )
+    });
+    let unlink = (workmail_user.is_some() && !from_provider)
         .then(|| change_form("unlink_workmail_user", &login, (), "Unlink".to_owned()));
+    // A single sign-on account's roles and WorkMail user come from its claims at every sign-in.
+    let provided_user =
+        from_provider.then(|| workmail_user.clone().unwrap_or_else(|| "none".to_owned()));
+    let roles_cell = if from_provider {
+        view! { <span title="from the identity provider's groups">{account_roles.join(", ")}</span> }
+            .into_any()
+    } else {
+        change_form(
+            "set_roles",
+            &login,
+            role_choices(&prefix, roles, &account_roles),
+            "Save roles".to_owned(),
+        )
+        .into_any()
+    };
     let status = change_form(
         if enabled { "disable" } else { "enable" },
         &login,
@@ -261,15 +278,8 @@ fn account_row(account: AccountSummary, roles: &[String], own: bool) -> impl Int
                 {login.clone()} {own.then(|| view! { <span class="badge">"you"</span> })} " "
                 {source}
             </th>
-            <td>
-                {change_form(
-                    "set_roles",
-                    &login,
-                    role_choices(&prefix, roles, &account_roles),
-                    "Save roles".to_owned(),
-                )}
-            </td>
-            <td>{link} {unlink}</td>
+            <td>{roles_cell}</td>
+            <td>{provided_user} {link} {unlink}</td>
             <td>{status}</td>
             <td>{last_sign_in_at.map_or_else(|| "never".to_owned(), |at| Timestamp(at).to_string())}</td>
             <td>{password} {remove}</td>

@@ -1,8 +1,8 @@
 //! Managing the portal's own accounts: only for roles the policy lets manage them; every
 //! change, applied or refused, is audited (never with a password).
 
-use super::Caller;
 use super::auditing::not_allowed;
+use super::{Caller, unix_now};
 use crate::domain::{AccountChange, AuditEntry, Outcome};
 use crate::ports::{AccountError, AccountErrorKind};
 use crate::wire::{AccountsView, ApiError, ErrorKind};
@@ -33,17 +33,44 @@ impl Caller {
         })
     }
 
+    /// Whether the person proved who they are recently enough for an account change (the
+    /// step-up window: handing out roles and passwords is as sensitive as a user's Role).
+    #[expect(
+        clippy::result_large_err,
+        reason = "ApiError is what the use cases return; it passes through unchanged"
+    )]
+    fn recently_authenticated(&self) -> Result<(), ApiError> {
+        let age = unix_now().saturating_sub(self.principal.authenticated_at);
+        if age <= self.step_up().max_age_seconds {
+            return Ok(());
+        }
+        Err(ApiError {
+            message: "Changing portal accounts needs you to confirm it's you. Nothing was \
+                      changed. Confirm, then send the form again."
+                .to_owned(),
+            ..ApiError::new(ErrorKind::ReauthenticationRequired)
+        })
+    }
+
     /// Applies one change under the accounts' rules; returns what was done, in words.
     pub async fn change_account(&self, change: &AccountChange) -> Result<String, ApiError> {
         let done = change.describe();
-        let result = match self.may_manage_accounts() {
+        let allowed = match self.may_manage_accounts() {
+            Ok(()) => self.recently_authenticated(),
+            refused => refused,
+        };
+        let result = match allowed {
             Ok(()) => self.accounts().apply(change).await.map_err(account_failure),
             Err(refused) => Err(refused),
         };
         let (outcome, detail) = match &result {
             Ok(()) => (Outcome::AccountChanged, done.clone()),
             Err(error) => {
-                let outcome = if error.kind == ErrorKind::Forbidden {
+                let refused = matches!(
+                    error.kind,
+                    ErrorKind::Forbidden | ErrorKind::ReauthenticationRequired
+                );
+                let outcome = if refused {
                     Outcome::Refused
                 } else {
                     Outcome::Invalid

@@ -131,8 +131,7 @@ async fn principal_of(
         match auth.accounts.find_by_id(signed_in.account_id).await {
             // A new password since sign-in ends the session, like disabling the account.
             Ok(account) => account.filter(|a| {
-                a.enabled
-                    && session::credentials_fingerprint(&a.password_hash) == signed_in.credentials
+                a.enabled && session::credentials_fingerprint(a) == signed_in.credentials
             }),
             Err(error) => {
                 tracing::error!(%error, "cannot read the account of a session");
@@ -301,9 +300,9 @@ pub async fn sign_in(
         return refuse(LoginProblem::Failed).await;
     };
     auth.limiter.succeeded(&login, address, attempt);
-    let credentials = session::credentials_fingerprint(&account.password_hash);
+    let credentials = session::credentials_fingerprint(&account);
     if let Err(error) = PortalSession(session)
-        .sign_in(account.id, credentials, None)
+        .sign_in(account.id, credentials, None, 0)
         .await
     {
         tracing::error!(%error, "cannot start a session");

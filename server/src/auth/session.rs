@@ -2,7 +2,7 @@
 //! the rest of the code never handles session keys.
 
 use crate::config::{PortalConfig, SessionStoreSetting};
-use crate::store::{Backend, Database, SqliteReaders};
+use crate::store::{Account, Backend, Database, SqliteReaders};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -199,16 +199,32 @@ pub struct SessionAuth {
 }
 
 /// What a session signed in through single sign-on remembers of it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SsoSession {
     pub subject: String,
     pub id_token: String,
 }
 
-/// A short digest of an account's password hash, kept in its sessions instead of the hash.
-pub fn credentials_fingerprint(password_hash: &str) -> String {
+/// Never prints the ID token.
+impl std::fmt::Debug for SsoSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SsoSession")
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A short digest of what an account signs in with, kept in its sessions: its password hash,
+/// and for a single sign-on account its issuer and subject too (their hashes are all empty, and
+/// a removed account's id can be taken by a new one: the session must not follow the id).
+pub fn credentials_fingerprint(account: &Account) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(password_hash.as_bytes())[..12]
+    let mut digest = Sha256::new();
+    digest.update(account.password_hash.as_bytes());
+    if let Some(sso) = &account.sso {
+        digest.update(format!("\n{}\n{}", sso.issuer, sso.subject).as_bytes());
+    }
+    digest.finalize()[..12]
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()
@@ -220,9 +236,15 @@ impl SessionAuth {
         now.saturating_sub(self.signed_in_at) >= lifetime.as_secs()
     }
 
-    /// When the person last proved who they are (Unix seconds).
+    /// When the person last proved who they are (Unix seconds). After a single sign-on that
+    /// is what the provider said (`auth_time`), not when the portal's session began: the
+    /// provider may have signed the person in from its own, older session.
     pub fn last_authentication(&self) -> u64 {
-        self.authenticated_at.max(self.signed_in_at)
+        if self.sso.is_some() {
+            self.authenticated_at
+        } else {
+            self.authenticated_at.max(self.signed_in_at)
+        }
     }
 
     /// Whether activity at `now` should be written back to move the idle expiry on.
@@ -252,11 +274,14 @@ impl PortalSession {
 
     /// Signs `account_id` in: a new session id first (an id known before sign-in is worth
     /// nothing afterwards), then the account.
+    /// `authenticated_at`: when the person proved who they are, if not now (a single sign-on's
+    /// `auth_time`); 0 for now.
     pub async fn sign_in(
         &self,
         account_id: i64,
         credentials: String,
         sso: Option<SsoSession>,
+        authenticated_at: u64,
     ) -> Result<(), tower_sessions::session::Error> {
         self.0.cycle_id().await?;
         self.0.clear().await;
@@ -268,7 +293,7 @@ impl PortalSession {
                     signed_in_at: unix_now(),
                     refreshed_at: 0,
                     credentials,
-                    authenticated_at: 0,
+                    authenticated_at,
                     sso,
                 },
             )
@@ -338,6 +363,50 @@ impl PortalSession {
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    #[test]
+    fn single_sign_on_accounts_have_fingerprints_of_their_own() {
+        use crate::store::SsoIdentity;
+        let account = |subject: Option<&str>| Account {
+            id: 1,
+            login: "x".into(),
+            password_hash: String::new(),
+            roles: vec![],
+            workmail_user: None,
+            enabled: true,
+            sso: subject.map(|subject| SsoIdentity {
+                issuer: "https://idp.example".into(),
+                subject: subject.into(),
+            }),
+            last_sign_in_at: None,
+        };
+        let a = credentials_fingerprint(&account(Some("a")));
+        assert_ne!(a, credentials_fingerprint(&account(Some("b"))));
+        assert_ne!(a, credentials_fingerprint(&account(None)));
+        assert_eq!(a, credentials_fingerprint(&account(Some("a"))));
+    }
+
+    #[test]
+    fn after_single_sign_on_the_providers_authentication_time_counts() {
+        let local = SessionAuth {
+            account_id: 1,
+            signed_in_at: 1_000,
+            refreshed_at: 0,
+            credentials: String::new(),
+            authenticated_at: 0,
+            sso: None,
+        };
+        assert_eq!(local.last_authentication(), 1_000);
+        let sso = SessionAuth {
+            authenticated_at: 400,
+            sso: Some(SsoSession {
+                subject: "a".into(),
+                id_token: "t".into(),
+            }),
+            ..local
+        };
+        assert_eq!(sso.last_authentication(), 400, "not the portal's sign-in");
+    }
 
     #[test]
     fn the_absolute_lifetime_counts_from_sign_in() {
@@ -428,7 +497,7 @@ mod tests {
         let before = session.0.id().expect("saved id");
 
         session
-            .sign_in(7, String::new(), None)
+            .sign_in(7, String::new(), None, 0)
             .await
             .expect("sign in");
         session.0.save().await.expect("save");

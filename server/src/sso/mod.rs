@@ -173,7 +173,14 @@ pub async fn callback(
                 SsoError::Unavailable(_) => LoginProblem::SsoUnavailable,
                 SsoError::CodeRefused(_) | SsoError::InvalidToken(_) => LoginProblem::SsoFailed,
             };
-            return refuse(problem, SOMEONE, &error.to_string()).await;
+            // The provider's words may echo what the browser sent.
+            let reason: String = error
+                .to_string()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect();
+            return refuse(problem, SOMEONE, &reason).await;
         }
     };
     if pending.confirm {
@@ -188,11 +195,9 @@ pub async fn callback(
             issuer: identity.issuer.clone(),
             subject: identity.subject.clone(),
         },
-        wanted_login: identity
-            .email
-            .clone()
-            .filter(|_| identity.email_verified)
-            .or_else(|| identity.preferred_username.clone()),
+        // Only a verified address names the account: another claim may be the person's to
+        // choose (and could take `admin`, or someone else's address).
+        wanted_login: identity.email.clone().filter(|_| identity.email_verified),
         roles,
         workmail_user: own_workmail_user(&state, &identity).await,
     };
@@ -216,8 +221,14 @@ pub async fn callback(
         subject: identity.subject.clone(),
         id_token: identity.id_token.clone(),
     };
-    let credentials = credentials_fingerprint(&account.password_hash);
-    if let Err(error) = session.sign_in(account.id, credentials, Some(sso)).await {
+    let credentials = credentials_fingerprint(&account);
+    // The provider may have signed the person in from its own older session: the step-up
+    // window counts from when it says they authenticated.
+    let authenticated_at = identity.auth_time.unwrap_or(0).min(unix_now());
+    if let Err(error) = session
+        .sign_in(account.id, credentials, Some(sso), authenticated_at)
+        .await
+    {
         tracing::error!(%error, "cannot start a session");
         return (StatusCode::INTERNAL_SERVER_ERROR, "Cannot start a session.").into_response();
     }

@@ -66,16 +66,22 @@ pub enum SsoError {
 }
 
 /// What the portal keeps between sending the browser to the provider and its return: in the
-/// session, never in the URL.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// session, never in the URL. Its `Debug` shows none of it.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct PendingAuthorization {
     pub state: String,
     pub nonce: String,
     pub pkce_verifier: String,
 }
 
-/// Someone the provider vouched for, from a verified ID token.
-#[derive(Clone, Debug, PartialEq, Eq)]
+impl std::fmt::Debug for PendingAuthorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PendingAuthorization(hidden)")
+    }
+}
+
+/// Someone the provider vouched for, from a verified ID token. Its `Debug` leaves the token out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Identity {
     pub issuer: String,
     pub subject: String,
@@ -88,6 +94,19 @@ pub struct Identity {
     pub auth_time: Option<u64>,
     /// The ID token itself, kept in the session for the sign-out's `id_token_hint`.
     pub id_token: String,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity")
+            .field("issuer", &self.issuer)
+            .field("subject", &self.subject)
+            .field("email", &self.email)
+            .field("email_verified", &self.email_verified)
+            .field("role_values", &self.role_values)
+            .field("auth_time", &self.auth_time)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What discovery found, and the client built from it.

@@ -71,7 +71,7 @@ impl SsoSettings {
             }
             return Ok(None);
         };
-        let issuer = issuer.trim_end_matches('/').to_owned();
+        // Kept exactly: discovery compares it with the provider's own, and some end in `/`.
         let local_issuer = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
             .iter()
             .any(|prefix| issuer.starts_with(prefix));
@@ -245,7 +245,7 @@ mod tests {
     #[test]
     fn defaults_and_the_callback_under_the_public_url() {
         let sso = settings(&MINIMAL).expect("valid").expect("on");
-        assert_eq!(sso.issuer, "https://login.example.com/realms/acme");
+        assert_eq!(sso.issuer, "https://login.example.com/realms/acme/");
         assert_eq!(
             sso.redirect_url,
             "https://portal.example.com/auth/oidc/callback"

@@ -313,6 +313,8 @@ impl AccountStore {
     pub async fn sign_in_sso(&self, sign_in: &SsoSignIn) -> Result<Account, AccountError> {
         let existing = self.find_by_sso(&sign_in.identity).await?;
         let login = match existing {
+            // A disabled account is left as it is: the sign-in is refused.
+            Some(account) if !account.enabled => return Ok(account),
             Some(account) => account.login,
             None => self.create_sso(sign_in).await?,
         };

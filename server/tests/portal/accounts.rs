@@ -130,7 +130,7 @@ async fn the_last_enabled_admin_cannot_be_removed_disabled_or_demoted() {
     ] {
         let (status, _, html) = change(&portal, fields).await;
         assert_eq!(status, StatusCode::CONFLICT, "{fields:?}");
-        assert!(html.contains("last enabled account"), "{html}");
+        assert!(html.contains("is the last enabled one"), "{html}");
     }
     let admin = account(&portal, "admin").await.expect("still there");
     assert!(admin.enabled);
@@ -189,5 +189,40 @@ async fn only_account_managers_reach_the_page_and_forged_posts_change_nothing() 
         .filter(|(o, a, _)| *o == Outcome::Refused && a == "hr")
         .count();
     assert_eq!(refused, 1, "the refused post is audited");
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn account_changes_need_a_recent_authentication() {
+    let portal = start_with(|config| {
+        config.step_up = app::domain::StepUp {
+            max_age_seconds: 1,
+            ..app::domain::StepUp::default()
+        };
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let (status, _, html) = change(
+        &portal,
+        &[("action", "set_roles"), ("login", "hr"), ("role", "admin")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("href=\"/confirm\""), "{html}");
+    assert_eq!(account(&portal, "hr").await.expect("hr").roles, ["hr"]);
+    let confirmed = portal
+        .post("/confirm")
+        .form(&[("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    let (status, _, body) = change(
+        &portal,
+        &[("action", "set_roles"), ("login", "hr"), ("role", "admin")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(account(&portal, "hr").await.expect("hr").roles, ["admin"]);
     portal.stop().await;
 }

@@ -171,10 +171,25 @@ async fn first_sign_in_creates_the_account_and_later_ones_follow_the_groups() {
     let (status, _) = portal.page("/users").await;
     assert_eq!(status, StatusCode::OK, "hr may browse");
 
+    // Roles and the WorkMail user of an SSO account are the provider's: the accounts page
+    // refuses to set them (the next sign-in would undo it).
+    portal.sign_in("admin").await;
+    let form = [
+        ("action", "set_roles"),
+        ("login", "jane.doe@demo.example.com"),
+        ("role", "admin"),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()));
+    let (status, _, html) = portal.post_form("/admin/accounts", &form).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("signs in with single sign-on"), "{html}");
+
     let records = audit_records(&portal).await;
     let sign_ins: Vec<_> = records
         .iter()
-        .filter(|(outcome, _, _)| *outcome == Outcome::SignedIn)
+        .filter(|(outcome, _, detail)| {
+            *outcome == Outcome::SignedIn && detail.starts_with("single sign-on")
+        })
         .collect();
     assert_eq!(sign_ins.len(), 2, "{records:?}");
     assert!(sign_ins[0].2.contains(&provider.issuer), "{records:?}");
