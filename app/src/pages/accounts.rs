@@ -129,7 +129,7 @@ fn accounts_view(view: AccountsView) -> impl IntoView {
 }
 
 /// One checkbox per role of the policy, `chosen` checked.
-fn role_choices(prefix: &str, roles: &[String], chosen: &[String]) -> impl IntoView {
+fn role_choices(prefix: &str, roles: &[String], chosen: &[String]) -> impl IntoView + use<> {
     let boxes = roles
         .iter()
         .map(|role| {
@@ -159,12 +159,12 @@ fn role_choices(prefix: &str, roles: &[String], chosen: &[String]) -> impl IntoV
 
 /// A form posting one change of `login` (hidden `action` and `login`) with `fields` and a
 /// button.
-fn change_form(
+fn change_form<F: IntoView>(
     action: &'static str,
     login: &str,
-    fields: impl IntoView,
+    fields: F,
     button: String,
-) -> impl IntoView {
+) -> impl IntoView + use<F> {
     view! {
         <form method="post" action=ACCOUNTS_PATH class="account-change">
             <input type="hidden" name="action" value=action />
@@ -177,7 +177,7 @@ fn change_form(
     }
 }
 
-fn account_row(account: AccountSummary, roles: &[String], own: bool) -> impl IntoView {
+fn account_row(account: AccountSummary, roles: &[String], own: bool) -> impl IntoView + use<> {
     let AccountSummary {
         login,
         sso,
