@@ -31,10 +31,13 @@ impl AppState {
     /// (pages and server functions).
     pub fn provide(&self) {
         provide_context(self.services.clone());
-        let sso = self.auth.sso.as_deref();
+        let (sso_ready, sign_out_origin) = match &self.auth.sso {
+            Some(sso) => sso.page_facts(),
+            None => (false, None),
+        };
         provide_context(SignInOptions {
-            sso_ready: sso.is_some_and(|sso| sso.is_available()),
-            sign_out_origin: sso.and_then(|sso| sso.logout_origin()),
+            sso_ready,
+            sign_out_origin,
             ..self.sign_in_options.clone()
         });
     }

@@ -284,12 +284,7 @@ pub async fn sign_in(
             // Not a guess that was checked: it does not count.
             auth.limiter.give_back(&login, address, attempt);
             tracing::warn!(name, ?address, "sign-in refused: {busy}");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(http::header::RETRY_AFTER, "5")],
-                "The portal is busy checking other sign-ins. Try again in a few seconds.",
-            )
-                .into_response();
+            return busy_answer();
         }
     };
     let account = account.filter(|a| password_ok && a.enabled);
@@ -314,6 +309,16 @@ pub async fn sign_in(
     tracing::info!(login, "signed in");
     record(&state, &origin, Outcome::SignedIn, &account.login, None).await;
     Redirect::to(&next).into_response()
+}
+
+/// The answer when no password check could start in time: not a guess that was checked.
+fn busy_answer() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(http::header::RETRY_AFTER, "5")],
+        "The portal is busy checking other sign-ins. Try again in a few seconds.",
+    )
+        .into_response()
 }
 
 /// The account signing in as `login`, if there is one (a database failure reads as none, so
@@ -426,12 +431,7 @@ pub async fn confirm_password(
         Err(busy) => {
             auth.limiter.give_back(&account_name, address, attempt);
             tracing::warn!(account = account_name, "confirmation refused: {busy}");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(http::header::RETRY_AFTER, "5")],
-                "The portal is busy checking other sign-ins. Try again in a few seconds.",
-            )
-                .into_response()
+            busy_answer()
         }
         Ok(false) => {
             tracing::info!(account = account_name, ?address, "confirmation failed");

@@ -225,11 +225,6 @@ impl OidcProvider {
             .ok_or_else(|| SsoError::Unavailable("discovery left nothing".to_owned()))
     }
 
-    /// Whether discovery has succeeded (for the sign-in page and readiness).
-    pub fn is_available(&self) -> bool {
-        self.cached().is_some()
-    }
-
     /// The URL to send the browser to, and what to keep until it comes back. `fresh` asks the
     /// provider to authenticate the person again whatever its own session (step-up).
     pub async fn authorization(
@@ -370,16 +365,20 @@ impl OidcProvider {
             .ok_or_else(|| SsoError::Unavailable("the keys were not kept".to_owned()))
     }
 
-    /// The origin of the provider's end-session endpoint, once discovered: the sign-out form's
-    /// answer redirects there, so the pages' `form-action` must allow it.
-    pub fn logout_origin(&self) -> Option<String> {
-        let discovered = self.cached()?;
-        let endpoint = discovered
+    /// For every page: whether discovery has succeeded (the sign-in page says when not), and
+    /// the origin of the provider's end-session endpoint (sign-out's answer redirects there,
+    /// so the pages' `form-action` must allow it). One read of the discovered state.
+    pub fn page_facts(&self) -> (bool, Option<String>) {
+        let Some(discovered) = self.cached() else {
+            return (false, None);
+        };
+        let sign_out_origin = discovered
             .metadata
             .additional_metadata()
             .end_session_endpoint
-            .as_ref()?;
-        Some(endpoint.url().origin().ascii_serialization())
+            .as_ref()
+            .map(|endpoint| endpoint.url().origin().ascii_serialization());
+        (true, sign_out_origin)
     }
 
     /// Where to send the browser after the portal's own sign-out, when the provider offers

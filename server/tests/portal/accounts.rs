@@ -210,12 +210,7 @@ async fn account_changes_need_a_recent_authentication() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(html.contains("href=\"/confirm\""), "{html}");
     assert_eq!(account(&portal, "hr").await.expect("hr").roles, ["hr"]);
-    let confirmed = portal
-        .post("/confirm")
-        .form(&[("password", DEMO_PASSWORD)])
-        .send()
-        .await
-        .expect("answer");
+    let confirmed = portal.confirm_password(DEMO_PASSWORD).await;
     assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
     let (status, _, body) = change(
         &portal,

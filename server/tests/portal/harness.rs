@@ -103,6 +103,15 @@ impl Portal {
         self.set_cookie(Some(cookie.expect("a session cookie")));
     }
 
+    /// Confirms the signed-in account's identity with `password` (`POST /confirm`).
+    pub(crate) async fn confirm_password(&self, password: &str) -> reqwest::Response {
+        self.post("/confirm")
+            .form(&[("password", password)])
+            .send()
+            .await
+            .expect("answer")
+    }
+
     /// A POST as the page would send it: this portal's Origin and the current session.
     pub(crate) fn post(&self, path: &str) -> reqwest::RequestBuilder {
         self.with_session(

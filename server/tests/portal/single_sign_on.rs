@@ -8,7 +8,7 @@ use crate::harness::{Portal, skip, test_config, try_start_on};
 use crate::oidc::{
     Answer, Browser, CLIENT_ID, CLIENT_SECRET, TestProvider, accounts, start_provider, to_callback,
 };
-use app::domain::Outcome;
+use app::domain::{Outcome, percent_encode};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -232,7 +232,7 @@ async fn a_wrong_or_missing_state_and_a_replayed_answer_are_refused() {
         .query_pairs()
         .map(|(k, v)| {
             let v = if k == "state" { "forged".into() } else { v };
-            format!("{k}={}", urlencode(&v))
+            format!("{k}={}", percent_encode(&v, b""))
         })
         .collect::<Vec<_>>()
         .join("&");
@@ -262,7 +262,7 @@ async fn a_wrong_or_missing_state_and_a_replayed_answer_are_refused() {
                 .find(|(k, _)| k == "code")
                 .map(|(_, v)| v.into_owned())
                 .expect("a code");
-            format!("{base}?code={}", urlencode(&code))
+            format!("{base}?code={}", percent_encode(&code, b""))
         })
         .expect("a base");
     assert_eq!(
@@ -302,19 +302,6 @@ async fn a_wrong_or_missing_state_and_a_replayed_answer_are_refused() {
         "a forged and a missing state, audited: {records:?}"
     );
     portal.stop().await;
-}
-
-/// Percent-encodes a query value.
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[tokio::test]

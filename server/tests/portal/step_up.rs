@@ -63,22 +63,12 @@ async fn a_role_change_with_a_stale_authentication_waits_for_the_password() {
         .expect("answer");
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     // A wrong password confirms nothing.
-    let wrong = portal
-        .post("/confirm")
-        .form(&[("password", "not-the-password")])
-        .send()
-        .await
-        .expect("answer");
+    let wrong = portal.confirm_password("not-the-password").await;
     assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
     let (status, _, refused) = portal.save(JANE, &loaded, &[("Role", "USER")]).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
 
-    let confirmed = portal
-        .post("/confirm")
-        .form(&[("password", DEMO_PASSWORD)])
-        .send()
-        .await
-        .expect("answer");
+    let confirmed = portal.confirm_password(DEMO_PASSWORD).await;
     assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         confirmed.headers().get("location").expect("location"),
