@@ -30,7 +30,7 @@ pub async fn change_account_form(
     };
     match result {
         Ok(change) => {
-            let login = app::domain::percent_encode(change.login(), b"@");
+            let login = app::domain::percent_encode(&change.account(), b"@");
             Redirect::to(&format!("{ACCOUNTS_PATH}?changed={login}")).into_response()
         }
         Err(error) => {
@@ -55,10 +55,7 @@ fn read_change(pairs: &[(String, String)]) -> Result<AccountChange, String> {
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.clone())
     };
-    let login = value("login")
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let login = value("login").unwrap_or_default().trim().to_owned();
     let roles: Vec<String> = pairs
         .iter()
         .filter(|(key, _)| key == "role")

@@ -160,11 +160,6 @@ fn refusal(error: &clap::Error) -> String {
         .to_owned()
 }
 
-/// A login name as the rules store it (they check the rest).
-fn login_name(name: &str) -> String {
-    name.trim().to_ascii_lowercase()
-}
-
 fn read_password(stdin: &mut dyn BufRead) -> Result<String, String> {
     let mut line = String::new();
     stdin
@@ -263,7 +258,7 @@ pub async fn run_accounts(
                     return Err("give at least one --role".to_owned());
                 }
                 AccountChange::Create {
-                    login: login_name(name),
+                    login: name.clone(),
                     roles,
                     workmail_user: workmail_user.clone(),
                     password: password(*password_stdin, stdin)?,
@@ -275,7 +270,7 @@ pub async fn run_accounts(
                     return Err("give at least one --role".to_owned());
                 }
                 AccountChange::SetRoles {
-                    login: login_name(name),
+                    login: name.clone(),
                     roles,
                 }
             }
@@ -283,7 +278,7 @@ pub async fn run_accounts(
                 name,
                 password_stdin,
             } => AccountChange::SetPassword {
-                login: login_name(name),
+                login: name.clone(),
                 password: password(*password_stdin, stdin)?,
             },
             AccountsCommand::SetWorkmailUser { name, email, none } => {
@@ -293,18 +288,18 @@ pub async fn run_accounts(
                     _ => return Err("give the WorkMail user's email address, or --none".to_owned()),
                 };
                 AccountChange::SetWorkmailUser {
-                    login: login_name(name),
+                    login: name.clone(),
                     user,
                 }
             }
             AccountsCommand::Disable { name } | AccountsCommand::Enable { name } => {
                 AccountChange::SetEnabled {
-                    login: login_name(name),
+                    login: name.clone(),
                     enabled: matches!(command, AccountsCommand::Enable { .. }),
                 }
             }
             AccountsCommand::Remove { name } => AccountChange::Remove {
-                login: login_name(name),
+                login: name.clone(),
             },
         };
         admin.apply(&change).await.map_err(|e| e.to_string())?;

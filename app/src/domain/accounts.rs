@@ -48,7 +48,7 @@ pub enum AccountChange {
 }
 
 impl AccountChange {
-    /// The account changed.
+    /// The account changed, as it was named.
     pub fn login(&self) -> &str {
         match self {
             AccountChange::Create { login, .. }
@@ -60,9 +60,14 @@ impl AccountChange {
         }
     }
 
+    /// The account changed, as the portal stores login names (trimmed, lower-case).
+    pub fn account(&self) -> String {
+        self.login().trim().to_ascii_lowercase()
+    }
+
     /// What it does, for people and the audit log (never the password).
     pub fn describe(&self) -> String {
-        let login = self.login();
+        let login = self.account();
         match self {
             AccountChange::Create {
                 roles,
@@ -124,5 +129,9 @@ mod tests {
             password: Password("correct horse battery".into()),
         };
         assert_eq!(reset.describe(), "alice: password changed");
+        let named = AccountChange::Remove {
+            login: " Alice ".into(),
+        };
+        assert_eq!(named.describe(), "removed account alice");
     }
 }
