@@ -65,6 +65,22 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+if [ ! -x /usr/sbin/slapd ] || [ ! -x /usr/bin/ldapadd ]; then
+  # OpenLDAP for the LDAP directory's tests, which start their own slapd. policy-rc.d keeps the
+  # package from starting (and leaving running) the system's server.
+  log "installing Debian's slapd and ldap-utils"
+  policy=/usr/sbin/policy-rc.d
+  had_policy=false
+  [ -e "$policy" ] && had_policy=true
+  if ! $had_policy; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod +x "$policy"
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils >/dev/null
+  $had_policy || rm -f "$policy"
+fi
+
 if [ -f "$root/end2end/package-lock.json" ]; then
   if [ ! -d "$root/end2end/node_modules" ] || [ "$root/end2end/package-lock.json" -nt "$root/end2end/node_modules/.package-lock.json" ]; then
     log "installing end-to-end npm packages from the lock file"

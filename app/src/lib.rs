@@ -122,6 +122,11 @@ pub fn App() -> impl IntoView {
                         view=pages::AccountsPage
                         ssr=SsrMode::Async
                     />
+                    <Route
+                        path=path!("/admin/export")
+                        view=pages::ExportPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>
@@ -136,6 +141,7 @@ fn Navigation(nav: session::Navigation) -> impl IntoView {
             {nav.can_browse.then(|| view! { <a href=routes::USERS_PATH>"Users"</a> })}
             {nav.has_me.then(|| view! { <a href=routes::ME_PATH>"My profile"</a> })}
             {nav.accounts.then(|| view! { <a href=routes::ACCOUNTS_PATH>"Accounts"</a> })}
+            {nav.export.then(|| view! { <a href=routes::EXPORT_PATH>"Export"</a> })}
             {(nav.audit == domain::AuditRight::Log)
                 .then(|| view! { <a href=routes::AUDIT_PATH>"Audit log"</a> })}
         </nav>

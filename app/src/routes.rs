@@ -35,6 +35,10 @@ pub const AUDIT_CSV_PATH: &str = "/audit/export.csv";
 pub const AUDIT_JSON_PATH: &str = "/audit/export.json";
 /// The portal's accounts (managers only); its forms post here.
 pub const ACCOUNTS_PATH: &str = "/admin/accounts";
+/// Exporting the directory (exporters only); its form posts here to start an export.
+pub const EXPORT_PATH: &str = "/admin/export";
+/// A finished export's file, as the server's router writes it. Links use [`export_file_path`].
+pub const EXPORT_FILE_ROUTE: &str = "/admin/export/{id}";
 /// Where server functions live (the `prefix` of every `#[server]`, which takes only literals).
 pub const API_PREFIX: &str = "/api/";
 /// The browser bundle (`site-pkg-dir`).
@@ -45,7 +49,7 @@ pub const FAVICON_PATH: &str = "/favicon.svg";
 pub const DIRECTORY_SEARCH_SCRIPT: &str = "/directory-search.js";
 
 /// The pages the app renders, as Leptos writes them (`:id` for a path parameter).
-pub const PAGES: [&str; 9] = [
+pub const PAGES: [&str; 10] = [
     HOME_PATH,
     LOGIN_PATH,
     CONFIRM_PATH,
@@ -55,11 +59,17 @@ pub const PAGES: [&str; 9] = [
     "/users/:id/history",
     AUDIT_PATH,
     ACCOUNTS_PATH,
+    EXPORT_PATH,
 ];
 
 /// The path of a user's edit page (the id is percent-encoded where a path needs it).
 pub fn user_path(user: &str) -> String {
     format!("{USERS_PATH}/{}", percent_encode(user, b"@+"))
+}
+
+/// The path of an export's file.
+pub fn export_file_path(id: &str) -> String {
+    format!("{EXPORT_PATH}/{}", percent_encode(id, b""))
 }
 
 /// The path of a user's History tab.

@@ -13,13 +13,14 @@ use crate::domain::Principal;
 #[cfg(feature = "ssr")]
 use crate::domain::{Policy, StepUp};
 #[cfg(feature = "ssr")]
-use crate::ports::{AccountManagement, AuditLog, Directory, SaveLocks};
+use crate::ports::{AccountManagement, AuditLog, Directory, ExportJobs, SaveLocks};
 #[cfg(feature = "ssr")]
 use std::sync::Arc;
 
 /// What every request may use: the directory, the policy, the audit log, the directory index,
-/// the save locks, which changes need a recent authentication, and the portal's accounts. Built
-/// once at start-up; cloning it clones six `Arc`s and the step-up's short field list.
+/// the save locks, which changes need a recent authentication, the portal's accounts and the
+/// directory exports. Built once at start-up; cloning it clones seven `Arc`s and the step-up's
+/// short field list.
 #[cfg(feature = "ssr")]
 #[derive(Clone)]
 pub struct Services {
@@ -30,6 +31,7 @@ pub struct Services {
     pub locks: Arc<dyn SaveLocks>,
     pub step_up: StepUp,
     pub accounts: Arc<dyn AccountManagement>,
+    pub exports: Arc<dyn ExportJobs>,
 }
 
 /// The services of this request (`None` outside a server request, or if the server did not
@@ -52,6 +54,8 @@ pub struct Navigation {
     pub audit: crate::domain::AuditRight,
     /// Whether the account may manage the portal's accounts.
     pub accounts: bool,
+    /// Whether the account may export the directory.
+    pub export: bool,
 }
 
 /// Where a request came from, for the audit log. The server puts it into every request's
@@ -121,6 +125,7 @@ pub fn navigation() -> Option<Navigation> {
             has_me: principal.workmail_user.is_some() && policy.can_see_self(&principal.roles),
             audit: policy.audit_right(&principal.roles),
             accounts: policy.may_manage_accounts(&principal.roles),
+            export: policy.may_export(&principal.roles),
             account: principal.account.clone(),
         })
     }

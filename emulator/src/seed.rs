@@ -62,6 +62,12 @@ pub struct SeedUser {
     pub attributes: TextAttributes,
     #[serde(default)]
     pub hidden_from_global_address_list: bool,
+    /// The dates, as DescribeUser gives them (Unix seconds); not given, they are made up
+    /// (deterministically), so an export of a directory seeds the same dates back.
+    pub enabled_date: Option<i64>,
+    pub disabled_date: Option<i64>,
+    pub mailbox_provisioned_date: Option<i64>,
+    pub mailbox_deprovisioned_date: Option<i64>,
     pub identity_provider_user_id: Option<String>,
     pub identity_provider_identity_store_id: Option<String>,
 }
@@ -222,11 +228,23 @@ fn insert_seed_organization(
             .as_deref()
             .and_then(UserRole::parse)
             .unwrap_or(UserRole::User);
-        // Deterministic dates, an hour apart, from 2024-01-15.
-        let created = 1_705_305_600 + i64::try_from(index).unwrap_or(0) * 3_600;
-        let enabled = user.email.is_some().then_some(created);
-        let disabled =
-            (state != EntityState::Enabled && enabled.is_some()).then_some(created + 86_400);
+        // The dates as given (an export seeds them back); none given, deterministic ones, an
+        // hour apart from 2024-01-15.
+        let given = [
+            user.enabled_date,
+            user.disabled_date,
+            user.mailbox_provisioned_date,
+            user.mailbox_deprovisioned_date,
+        ];
+        let [enabled, disabled, provisioned, deprovisioned] = if given.iter().any(Option::is_some) {
+            given
+        } else {
+            let created = 1_705_305_600 + i64::try_from(index).unwrap_or(0) * 3_600;
+            let enabled = user.email.is_some().then_some(created);
+            let disabled =
+                (state != EntityState::Enabled && enabled.is_some()).then_some(created + 86_400);
+            [enabled, disabled, enabled, disabled]
+        };
         // An empty attribute is stored as not set.
         let attributes = user
             .attributes
@@ -244,8 +262,8 @@ fn insert_seed_organization(
             &user.hidden_from_global_address_list as &dyn ToSql,
             &enabled,
             &disabled,
-            &enabled,
-            &disabled,
+            &provisioned,
+            &deprovisioned,
             &user.identity_provider_user_id,
             &user.identity_provider_identity_store_id,
         ]);

@@ -14,8 +14,7 @@ use app::wire::{AccountChangeRefused, ApiError};
 use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use http::{HeaderMap, Uri};
-use leptos::prelude::provide_context;
+use http::HeaderMap;
 
 /// Handles a form post of `/admin/accounts`.
 pub async fn change_account_form(
@@ -34,14 +33,13 @@ pub async fn change_account_form(
             Redirect::to(&format!("{ACCOUNTS_PATH}?changed={login}")).into_response()
         }
         Err(error) => {
-            let mut extensions = http::Extensions::new();
-            extensions.insert(caller.principal);
-            extensions.insert(caller.origin);
-            let refused = AccountChangeRefused(error);
-            let uri = Uri::from_static(ACCOUNTS_PATH);
-            crate::page::render_get(state, uri, headers, extensions, move || {
-                provide_context(refused.clone())
-            })
+            crate::page::render_refused(
+                state,
+                caller,
+                headers,
+                ACCOUNTS_PATH,
+                AccountChangeRefused(error),
+            )
             .await
         }
     }

@@ -1,6 +1,8 @@
-//! `workmail-portal accounts …`: manages portal accounts in the portal database.
+//! The commands: `workmail-portal accounts …` manages portal accounts in the portal database;
+//! `workmail-portal export …` writes the directory to a file.
 //!
 //! ```text
+//! workmail-portal export --format json|csv|ldif [--output FILE] [--base-dn DN]
 //! workmail-portal accounts add NAME --role ROLE [--role ROLE…] [--workmail-user EMAIL] --password-stdin
 //! workmail-portal accounts list
 //! workmail-portal accounts set-roles NAME --role ROLE [--role ROLE…]
@@ -15,10 +17,15 @@
 //! `--password-stdin`, both or neither of EMAIL and `--none`) keeps the messages it had before.
 
 use crate::account_admin::AccountAdmin;
+use crate::audit::{SqlAuditLog, ValueModes};
 use crate::auth::password::MIN_PASSWORD_CHARS;
 use crate::config::PortalConfig;
 use crate::store::AccountStore;
-use app::domain::{AccountChange, Password};
+use app::domain::{
+    AccountChange, AuditEntry, ExportFormat, Outcome, Password, UserAccess, check_base_dn,
+};
+use app::ports::AuditLog;
+use app::use_cases::exporting::collect_directory;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::io::{BufRead, Write};
@@ -45,6 +52,40 @@ enum Command {
     /// PORTAL_DATA_DIR/portal.sqlite3).
     #[command(subcommand)]
     Accounts(AccountsCommand),
+    /// Exports every user of the directory (the one the server is configured with) to a file:
+    /// JSON seeds a WorkMail emulator, CSV suits spreadsheets and bulk-upload tools, LDIF loads
+    /// into an LDAP directory. Audited as one record in the portal database.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// The file format.
+    #[arg(long, value_enum)]
+    format: FormatArg,
+    /// Where to write the file (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// Where the LDIF entries go, such as ou=people,dc=example,dc=com (LDIF only, required).
+    #[arg(long, value_name = "DN")]
+    base_dn: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum FormatArg {
+    Json,
+    Csv,
+    Ldif,
+}
+
+impl From<FormatArg> for ExportFormat {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Json => ExportFormat::Json,
+            FormatArg::Csv => ExportFormat::Csv,
+            FormatArg::Ldif => ExportFormat::Ldif,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,15 +180,144 @@ pub fn usage() -> String {
 
 /// Parses the words after `workmail-portal accounts`.
 fn parse_accounts(args: &[String]) -> Result<AccountsCommand, clap::Error> {
-    let words = ["workmail-portal", "accounts"]
+    match parse("accounts", args)? {
+        Command::Accounts(command) => Ok(command),
+        // Not reached: the words start with `accounts`.
+        Command::Export(_) => Err(Cli::command().error(ErrorKind::InvalidSubcommand, "accounts")),
+    }
+}
+
+/// Parses the words after `workmail-portal export`.
+fn parse_export(args: &[String]) -> Result<ExportArgs, clap::Error> {
+    match parse("export", args)? {
+        Command::Export(export) => Ok(export),
+        // Not reached: the words start with `export`.
+        Command::Accounts(_) => Err(Cli::command().error(ErrorKind::InvalidSubcommand, "export")),
+    }
+}
+
+fn parse(command: &str, args: &[String]) -> Result<Command, clap::Error> {
+    let words = ["workmail-portal", command]
         .into_iter()
         .map(str::to_owned)
         .chain(args.iter().cloned());
-    match Cli::try_parse_from(words)?.command {
-        Some(Command::Accounts(command)) => Ok(command),
-        // Not reached: the words start with `accounts`.
-        None => Err(Cli::command().error(ErrorKind::MissingSubcommand, "give a command")),
+    Cli::try_parse_from(words)?
+        .command
+        .ok_or_else(|| Cli::command().error(ErrorKind::MissingSubcommand, "give a command"))
+}
+
+/// Runs `export <args>`: the file goes to `--output` (or `out`), progress and the summary to
+/// `progress`.
+pub async fn run_export(
+    args: &[String],
+    config: &PortalConfig,
+    out: &mut (dyn Write + Send),
+    progress: &mut (dyn Write + Send),
+) -> Result<(), String> {
+    let args = match parse_export(args) {
+        Ok(args) => args,
+        Err(help) if !help.use_stderr() => {
+            return writeln!(out, "{}", help.to_string().trim_end())
+                .map_err(|e| format!("cannot write: {e}"));
+        }
+        Err(error) => return Err(refusal(&error)),
+    };
+    let format = ExportFormat::from(args.format);
+    let base_dn = match (format, &args.base_dn) {
+        (ExportFormat::Ldif, Some(dn)) => Some(dn.trim().to_owned()),
+        (ExportFormat::Ldif, None) => {
+            return Err(
+                "an LDIF export needs --base-dn, such as ou=people,dc=example,dc=com".into(),
+            );
+        }
+        (_, Some(_)) => return Err("--base-dn is for --format ldif only".into()),
+        (_, None) => None,
+    };
+    if let Some(dn) = &base_dn {
+        check_base_dn(dn).map_err(|problem| format!("--base-dn: {problem}"))?;
     }
+    if config.database_url.is_none() {
+        crate::start::create_data_dir(config).map_err(|e| e.to_string())?;
+    }
+    let database = crate::store::open(config)
+        .await
+        .map_err(|e| format!("PORTAL_DATABASE_URL: {e}"))?;
+    let modes = ValueModes::new(&config.audit_hashed_fields, &config.audit_redacted_fields);
+    let audit = SqlAuditLog::open(database.pool.clone(), modes)
+        .await
+        .map_err(|e| format!("cannot open the audit log: {e}"))?;
+    let (emulator, directory) = crate::directory::connect::connect(config)
+        .await
+        .map_err(|e| e.to_string())?;
+    // Progress is best effort: a closed stderr must not stop the export.
+    let read = std::sync::Mutex::new(progress);
+    let report = |users: usize| {
+        if let Ok(mut progress) = read.lock() {
+            let _ = writeln!(progress, "read {users} users");
+        }
+    };
+    // The command runs with the server's own access to the directory: everything.
+    let collected = collect_directory(&directory, &|_| UserAccess::everything(), &report).await;
+    if let Some(emulator) = emulator {
+        emulator.shutdown().await;
+    }
+    let progress = read
+        .into_inner()
+        .map_err(|_| "progress output failed".to_owned())?;
+    let account = format!(
+        "command line ({})",
+        std::env::var("USER").unwrap_or_else(|_| "unknown user".to_owned())
+    );
+    let (outcome, detail, result) = match collected {
+        Ok(export) => {
+            let users = export.users.len();
+            let bytes = crate::export::render(&export, format, base_dn.as_deref());
+            let written = match &args.output {
+                Some(path) => std::fs::write(path, &bytes)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display())),
+                None => out
+                    .write_all(&bytes)
+                    .map_err(|e| format!("cannot write: {e}")),
+            };
+            match written {
+                Ok(()) => (
+                    Outcome::Exported,
+                    format!("{format} export of {users} users"),
+                    Ok(users),
+                ),
+                Err(error) => (
+                    Outcome::DirectoryError,
+                    format!("{format} export: {error}"),
+                    Err(error),
+                ),
+            }
+        }
+        Err(error) => (
+            Outcome::DirectoryError,
+            format!("{format} export: {error}"),
+            Err(format!("the directory failed: {error}")),
+        ),
+    };
+    let entry = AuditEntry {
+        outcome: Some(outcome),
+        account,
+        request_id: "command-line".to_owned(),
+        detail: Some(detail),
+        ..AuditEntry::default()
+    };
+    let recorded = audit.record(entry).await;
+    database.pool.close().await;
+    let users = result?;
+    recorded.map_err(|e| format!("exported, but the audit record failed: {e}"))?;
+    writeln!(
+        progress,
+        "exported {users} users as {format}{}",
+        args.output
+            .as_ref()
+            .map(|path| format!(" to {}", path.display()))
+            .unwrap_or_default()
+    )
+    .map_err(|e| format!("cannot write: {e}"))
 }
 
 /// clap's message for a command line it refused, without its `error: ` (main.rs prefixes

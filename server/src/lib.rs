@@ -8,6 +8,7 @@
 //! - [`auth`], [`sso`], [`origin_check`], [`request_origin`]: who is asking, and from where;
 //!   [`security_headers`]: the headers every answer carries;
 //! - [`form_post`], [`account_forms`], [`audit`]: the handlers outside Leptos; [`store`]: the portal database;
+//! - [`export`]: directory exports (the formats, the jobs of `/admin/export`, its handlers);
 //! - [`config`], [`policy_file`], [`cli`]: settings, the policy file, the accounts command;
 //!   [`account_admin`]: the rules of account changes (the command and the accounts page).
 
@@ -25,6 +26,7 @@ pub mod cli;
 pub mod client_address;
 pub mod config;
 pub mod directory;
+pub mod export;
 mod form_post;
 mod origin_check;
 mod page;

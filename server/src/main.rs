@@ -1,6 +1,7 @@
 //! `workmail-portal`: serves the portal. Run it from the workspace root after
 //! `cargo leptos build` (settings: `PORTAL_*` and `LEPTOS_SITE_ADDR`; see the README).
-//! `workmail-portal accounts …` manages portal accounts instead (see [`workmail_portal::cli`]).
+//! `workmail-portal accounts …` manages portal accounts instead, `workmail-portal export …`
+//! exports the directory (see [`workmail_portal::cli`]).
 
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
@@ -36,6 +37,24 @@ async fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(message) => {
                     eprintln!("workmail-portal accounts: {message}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Some("export") => {
+            let mut stdout = std::io::stdout();
+            let mut stderr = std::io::stderr();
+            return match workmail_portal::cli::run_export(
+                &args[1..],
+                &config,
+                &mut stdout,
+                &mut stderr,
+            )
+            .await
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("workmail-portal export: {message}");
                     ExitCode::FAILURE
                 }
             };

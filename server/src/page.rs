@@ -35,3 +35,25 @@ pub async fn render_get(
         .remove(http::header::CONTENT_TYPE);
     render(page_request).await
 }
+
+/// The page at `path` as `caller` sees it, with `refusal` in its context: what a form post
+/// that was refused answers (the page says why, with the refusal's status).
+pub async fn render_refused<T: Clone + Send + Sync + 'static>(
+    state: AppState,
+    caller: app::use_cases::Caller,
+    headers: HeaderMap,
+    path: &'static str,
+    refusal: T,
+) -> Response {
+    let mut extensions = http::Extensions::new();
+    extensions.insert(caller.principal);
+    extensions.insert(caller.origin);
+    render_get(
+        state,
+        Uri::from_static(path),
+        headers,
+        extensions,
+        move || leptos::prelude::provide_context(refusal.clone()),
+    )
+    .await
+}

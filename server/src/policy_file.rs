@@ -19,6 +19,11 @@
 //! # Who may manage the portal's accounts at /admin/accounts (roles not listed: nobody).
 //! [accounts]
 //! manage = ["admin"]
+//!
+//! # Who may export the directory at /admin/export (roles not listed: nobody). An export holds
+//! # only the attributes and users the role may read.
+//! [export]
+//! allow = ["admin"]
 //! ```
 //!
 //! Attribute names are the WorkMail API's member names (`Telephone`, `HiddenFromGlobalAddressList`,
@@ -46,6 +51,15 @@ struct PolicyFile {
     audit: AuditSection,
     #[serde(default)]
     accounts: AccountsSection,
+    #[serde(default)]
+    export: ExportSection,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExportSection {
+    #[serde(default)]
+    allow: Vec<RoleName>,
 }
 
 #[derive(Default, Deserialize)]
@@ -209,16 +223,21 @@ pub fn parse(text: &str) -> Result<Policy, PolicyFileError> {
             }
         }
     }
+    let unknown = |section: &str, role: &str| PolicyFileError {
+        line: None,
+        message: format!("[{section}] names role `{role}`, which has no [[roles.{role}]] table"),
+    };
     for RoleName(role) in file.accounts.manage {
         if !policy.has_role(&role) {
-            return Err(PolicyFileError {
-                line: None,
-                message: format!(
-                    "[accounts] names role `{role}`, which has no [[roles.{role}]] table"
-                ),
-            });
+            return Err(unknown("accounts", &role));
         }
         policy.allow_account_management(role);
+    }
+    for RoleName(role) in file.export.allow {
+        if !policy.has_role(&role) {
+            return Err(unknown("export", &role));
+        }
+        policy.allow_export(role);
     }
     Ok(policy)
 }
@@ -390,6 +409,22 @@ log = ["auditor"]
         assert!(error.message.contains("ghost"), "{error}");
         assert!(Policy::defaults().may_manage_accounts(&["admin".to_owned()]));
         assert!(!Policy::defaults().may_manage_accounts(&["hr".to_owned()]));
+    }
+
+    #[test]
+    fn the_export_right_comes_from_the_export_table() {
+        let policy = parse("[[roles.a]]\nscope = \"all\"\n[[roles.b]]\nscope = \"all\"\n[export]\nallow = [\"a\"]\n")
+            .expect("valid");
+        assert!(policy.may_export(&["a".to_owned()]));
+        assert!(!policy.may_export(&["b".to_owned()]));
+        let error = parse("[[roles.a]]\nscope = \"all\"\n[export]\nallow = [\"ghost\"]\n")
+            .expect_err("unknown role");
+        assert!(
+            error.message.contains("[export]") && error.message.contains("ghost"),
+            "{error}"
+        );
+        assert!(Policy::defaults().may_export(&["admin".to_owned()]));
+        assert!(!Policy::defaults().may_export(&["hr".to_owned()]));
     }
 
     #[test]

@@ -9,8 +9,8 @@ use crate::auth::{self, AuthState};
 use crate::background::{refresh_index, spawn_index_refresh};
 use crate::client_address::TrustedProxies;
 use crate::config::{DirectorySetting, PortalConfig};
-use crate::directory::connect::{check_directory, connect_settings};
-use crate::directory::{self, WorkMailDirectory};
+use crate::directory::connect::connect;
+use crate::export::jobs::ExportJobRegistry;
 use crate::origin_check::OwnOrigin;
 use crate::security_headers::SecurityHeaders;
 use crate::sso::OidcProvider;
@@ -149,16 +149,13 @@ pub async fn start(
         .into_iter()
         .collect();
 
-    let (emulator, settings) = connect_settings(&config).await?;
+    let (emulator, directory) = connect(&config).await?;
     if config.directory == DirectorySetting::Embedded {
         // Demo accounts belong to the demo directory only, never to a real organization.
         auth::ensure_demo_accounts(&accounts, &config.demo_password)
             .await
             .map_err(StartError::DemoAccounts)?;
     }
-    let client = directory::build_client(&settings).await;
-    let directory = WorkMailDirectory::new(client, config.organization_id.clone());
-    check_directory(&config, &directory).await?;
 
     let directory: Arc<dyn Directory> = Arc::new(directory);
     background.push(audit::reconcile::spawn(
@@ -204,6 +201,7 @@ pub async fn start(
             locks: Arc::new(save_locks),
             step_up: config.step_up.clone(),
             accounts: Arc::new(AccountAdmin::new(accounts.clone(), policy)),
+            exports: Arc::new(ExportJobRegistry::default()),
         },
         auth: AuthState {
             accounts: accounts.clone(),

@@ -16,6 +16,8 @@
 mod harness;
 #[path = "support/oidc.rs"]
 mod oidc;
+#[path = "support/slapd.rs"]
+mod slapd;
 
 #[path = "portal/accounts.rs"]
 mod accounts;
@@ -27,6 +29,8 @@ mod authorization;
 mod directory;
 #[path = "portal/directory_errors.rs"]
 mod directory_errors;
+#[path = "portal/export.rs"]
+mod export;
 #[path = "portal/form_post.rs"]
 mod form_post;
 #[path = "portal/malformed.rs"]

@@ -4,6 +4,7 @@
 mod get_accounts;
 mod get_audit_log;
 mod get_dashboard;
+mod get_exports;
 mod get_history;
 mod get_user;
 mod search_users;
@@ -12,6 +13,7 @@ mod update_user;
 pub use get_accounts::{GetAccounts, get_accounts};
 pub use get_audit_log::{GetAuditLog, get_audit_log};
 pub use get_dashboard::{GetDashboard, get_dashboard};
+pub use get_exports::{GetExports, get_exports};
 pub use get_history::{GetHistory, get_history};
 pub use get_user::{GetUser, get_user};
 pub use search_users::{SearchUsers, search_users};
@@ -52,6 +54,7 @@ mod tests {
             super::GetAccounts::PATH,
             super::GetAuditLog::PATH,
             super::GetDashboard::PATH,
+            super::GetExports::PATH,
             super::GetHistory::PATH,
             super::GetUser::PATH,
             super::SearchUsers::PATH,

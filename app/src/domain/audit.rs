@@ -37,11 +37,13 @@ pub enum Outcome {
     ConfirmationFailed,
     /// A change to a portal account (`/admin/accounts`); the detail says which.
     AccountChanged,
+    /// An export of the directory; the detail says the format and how many users it holds.
+    Exported,
 }
 
 impl Outcome {
     /// Every outcome, saves first.
-    pub const ALL: [Outcome; 14] = [
+    pub const ALL: [Outcome; 15] = [
         Outcome::Saved,
         Outcome::Unchanged,
         Outcome::Refused,
@@ -56,6 +58,7 @@ impl Outcome {
         Outcome::IdentityConfirmed,
         Outcome::ConfirmationFailed,
         Outcome::AccountChanged,
+        Outcome::Exported,
     ];
 
     /// The name stored in the database and used in filters and exports.
@@ -75,6 +78,7 @@ impl Outcome {
             Outcome::IdentityConfirmed => "identity_confirmed",
             Outcome::ConfirmationFailed => "confirmation_failed",
             Outcome::AccountChanged => "account_changed",
+            Outcome::Exported => "exported",
         }
     }
 
@@ -100,6 +104,7 @@ impl Outcome {
             Outcome::IdentityConfirmed => "Identity confirmed",
             Outcome::ConfirmationFailed => "Confirmation failed",
             Outcome::AccountChanged => "Account changed",
+            Outcome::Exported => "Directory exported",
         }
     }
 

@@ -6,6 +6,7 @@ mod accounts;
 mod audit;
 mod change;
 mod directory;
+mod export;
 mod field;
 mod percent_encoding;
 mod policy;
@@ -25,6 +26,9 @@ pub use audit::{
 pub use change::{Change, Conflict, SavePlan, derive_changes, plan_save, rebase};
 pub use directory::{
     DirectoryQuery, IndexedUser, PAGE_SIZES, Readable, ResultPage, UserSummary, count_users, search,
+};
+pub use export::{
+    DirectoryExport, ExportFile, ExportFormat, ExportJob, ExportState, Organization, check_base_dn,
 };
 pub use field::{Field, FieldKind};
 pub use percent_encoding::percent_encode;

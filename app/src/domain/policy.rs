@@ -243,6 +243,8 @@ pub struct Policy {
     audit: BTreeMap<String, AuditRight>,
     /// Roles that may manage the portal's accounts (`/admin/accounts`).
     account_managers: std::collections::BTreeSet<String>,
+    /// Roles that may export the directory (`/admin/export`).
+    exporters: std::collections::BTreeSet<String>,
 }
 
 impl Policy {
@@ -295,6 +297,7 @@ impl Policy {
         policy.grant("employee", Scope::Own, Access::Read, employee_read);
         policy.set_audit_right("admin", AuditRight::Log);
         policy.allow_account_management("admin");
+        policy.allow_export("admin");
         policy.set_audit_right("hr", AuditRight::History);
         policy.set_audit_right("helpdesk", AuditRight::History);
         policy.grant(
@@ -357,6 +360,18 @@ impl Policy {
         roles
             .iter()
             .any(|role| self.account_managers.contains(role))
+    }
+
+    /// Lets `role` export the directory (creating the role).
+    pub fn allow_export(&mut self, role: impl Into<String>) {
+        let role = role.into();
+        self.roles.entry(role.clone()).or_default();
+        self.exporters.insert(role);
+    }
+
+    /// Whether any of the roles may export the directory.
+    pub fn may_export(&self, roles: &[String]) -> bool {
+        roles.iter().any(|role| self.exporters.contains(role))
     }
 
     /// Declares a role that grants nothing (everything hidden).

@@ -3,6 +3,7 @@
 mod accounts;
 mod audit;
 mod confirm;
+mod export;
 mod history;
 mod home;
 mod login;
@@ -14,6 +15,7 @@ mod users;
 pub use accounts::AccountsPage;
 pub use audit::AuditLogPage;
 pub use confirm::ConfirmPage;
+pub use export::ExportPage;
 pub use history::HistoryPage;
 pub use home::HomePage;
 pub use login::LoginPage;

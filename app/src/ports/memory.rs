@@ -4,12 +4,13 @@
 use super::UserListPage;
 use super::{
     AccountError, AccountManagement, AuditError, AuditLog, BoxFuture, Directory, DirectoryError,
-    DirectoryErrorKind, SaveLock, SaveLocks,
+    DirectoryErrorKind, ExportJobs, ExportRequest, ExportTask, SaveLock, SaveLocks,
 };
 use crate::domain::{
-    AccountChange, AccountSummary, AuditEntry, AuditFilter, AuditPage, Change, UserProfile,
-    UserSummary,
+    AccountChange, AccountSummary, AuditEntry, AuditFilter, AuditPage, Change, DirectoryExport,
+    ExportFile, ExportJob, ExportState, Organization, Timestamp, UserProfile, UserSummary,
 };
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -167,6 +168,86 @@ impl Directory for MemoryDirectory {
             Ok(UserListPage { users, next: None })
         };
         Box::pin(async move { result })
+    }
+
+    fn organization(&self) -> BoxFuture<'_, Result<Organization, DirectoryError>> {
+        Box::pin(async {
+            Ok(Organization {
+                id: "m-memory".into(),
+                alias: Some("memory".into()),
+                ..Organization::default()
+            })
+        })
+    }
+}
+
+/// Export jobs that run to their end as they start (the fakes' futures never wait); a
+/// finished job's "file" lists its users' ids, one per line.
+#[derive(Default)]
+pub struct MemoryExports {
+    jobs: Mutex<Vec<(String, ExportJob, Option<DirectoryExport>)>>,
+}
+
+impl MemoryExports {
+    /// What the finished exports hold, oldest first.
+    pub fn finished(&self) -> Vec<DirectoryExport> {
+        lock(&self.jobs)
+            .iter()
+            .filter_map(|(_, _, export)| export.clone())
+            .collect()
+    }
+}
+
+impl ExportJobs for MemoryExports {
+    fn start(&self, account: &str, request: ExportRequest, task: ExportTask) -> String {
+        let result = run(task(Arc::new(|_| {})));
+        let mut jobs = lock(&self.jobs);
+        let id = format!("job-{}", jobs.len() + 1);
+        let (state, export) = match result {
+            Ok(export) => (
+                ExportState::Done {
+                    users: export.users.len(),
+                    bytes: 0,
+                },
+                Some(export),
+            ),
+            Err(message) => (ExportState::Failed { message }, None),
+        };
+        let job = ExportJob {
+            id: id.clone(),
+            format: request.format,
+            started_at: Timestamp(0),
+            state,
+        };
+        jobs.push((account.to_owned(), job, export));
+        id
+    }
+
+    fn jobs_of(&self, account: &str) -> Vec<ExportJob> {
+        lock(&self.jobs)
+            .iter()
+            .rev()
+            .filter(|(owner, _, _)| owner == account)
+            .map(|(_, job, _)| job.clone())
+            .collect()
+    }
+
+    fn file(&self, account: &str, id: &str) -> Option<ExportFile> {
+        let jobs = lock(&self.jobs);
+        let (_, job, export) = jobs
+            .iter()
+            .find(|(owner, job, _)| owner == account && job.id == id)?;
+        let ids: Vec<&str> = export
+            .as_ref()?
+            .users
+            .iter()
+            .map(|u| u.user_id.as_str())
+            .collect();
+        Some(ExportFile {
+            format: job.format,
+            name: format!("{id}.txt"),
+            bytes: ids.join("\n").into_bytes().into(),
+        })
     }
 }
 

@@ -7,12 +7,13 @@
 pub mod memory;
 
 use crate::domain::{
-    AccountChange, AccountSummary, AuditEntry, AuditFilter, AuditPage, Change, UserProfile,
-    UserSummary,
+    AccountChange, AccountSummary, AuditEntry, AuditFilter, AuditPage, Change, DirectoryExport,
+    ExportFile, ExportFormat, ExportJob, Organization, UserProfile, UserSummary,
 };
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 /// A boxed, sendable future (keeps the traits object-safe without an extra crate).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -39,6 +40,9 @@ pub trait Directory: Send + Sync + 'static {
         &'a self,
         token: Option<&'a str>,
     ) -> BoxFuture<'a, Result<UserListPage, DirectoryError>>;
+
+    /// The organization the users belong to.
+    fn organization(&self) -> BoxFuture<'_, Result<Organization, DirectoryError>>;
 }
 
 /// One page of [`Directory::list_users`].
@@ -108,6 +112,36 @@ pub trait AccountManagement: Send + Sync + 'static {
     /// Applies one change, or refuses it with the reason.
     fn apply<'a>(&'a self, change: &'a AccountChange) -> BoxFuture<'a, Result<(), AccountError>>;
 }
+
+/// Directory exports running or finished on this portal, each kept for a while so that the
+/// person who started it can download its file.
+pub trait ExportJobs: Send + Sync + 'static {
+    /// Runs `task` in the background as `account`'s export; returns the job's id.
+    fn start(&self, account: &str, request: ExportRequest, task: ExportTask) -> String;
+
+    /// `account`'s jobs, newest first.
+    fn jobs_of(&self, account: &str) -> Vec<ExportJob>;
+
+    /// The file of `account`'s finished job `id`.
+    fn file(&self, account: &str, id: &str) -> Option<ExportFile>;
+}
+
+/// What an export job is asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportRequest {
+    pub format: ExportFormat,
+    /// Where LDIF entries go (LDIF only).
+    pub base_dn: Option<String>,
+    /// About how many users the directory holds, for the progress shown meanwhile.
+    pub expected: usize,
+}
+
+/// Counts the users an export has read so far.
+pub type ExportProgress = Arc<dyn Fn(usize) + Send + Sync>;
+
+/// An export's work: reads the directory, reporting progress; fails with a sentence for people.
+pub type ExportTask =
+    Box<dyn FnOnce(ExportProgress) -> BoxFuture<'static, Result<DirectoryExport, String>> + Send>;
 
 /// Why an account change was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

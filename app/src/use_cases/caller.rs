@@ -94,6 +94,10 @@ impl Caller {
         &*self.services.accounts
     }
 
+    pub(super) fn exports(&self) -> &dyn crate::ports::ExportJobs {
+        &*self.services.exports
+    }
+
     pub(super) fn audit(&self) -> &dyn AuditLog {
         &*self.services.audit
     }

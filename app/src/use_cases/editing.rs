@@ -365,7 +365,9 @@ mod tests {
     use crate::directory_index::DirectoryIndex;
     use crate::domain::{Field, FieldValues, Policy, Principal, StepUp};
     use crate::ports::DirectoryErrorKind;
-    use crate::ports::memory::{MemoryAudit, MemoryDirectory, MemoryLocks, NoAccounts, run};
+    use crate::ports::memory::{
+        MemoryAudit, MemoryDirectory, MemoryExports, MemoryLocks, NoAccounts, run,
+    };
     use crate::session::{RequestOrigin, Services};
     use std::sync::Arc;
 
@@ -412,6 +414,7 @@ mod tests {
                 locks: self.locks.clone(),
                 step_up: StepUp::default(),
                 accounts: Arc::new(NoAccounts),
+                exports: Arc::new(MemoryExports::default()),
             };
             let principal = Principal {
                 account: role.to_owned(),
@@ -753,6 +756,7 @@ mod tests {
             locks: Arc::new(MemoryLocks::default()),
             step_up: StepUp::default(),
             accounts: Arc::new(NoAccounts),
+            exports: Arc::new(MemoryExports::default()),
         };
         let principal = Principal {
             account: "boss".into(),
@@ -793,6 +797,7 @@ mod tests {
             locks: world.locks.clone(),
             step_up: StepUp::default(),
             accounts: Arc::new(NoAccounts),
+            exports: Arc::new(MemoryExports::default()),
         };
         let principal = Principal {
             account: "viewer".into(),

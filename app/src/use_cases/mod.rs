@@ -6,13 +6,15 @@
 //! - [`editing`]: loading a user for the edit page and saving the edit form;
 //! - [`browsing`]: the directory page's search and the dashboard;
 //! - [`auditing`]: the audit log and a user's History;
-//! - [`accounts`]: the portal's own accounts (`/admin/accounts`).
+//! - [`accounts`]: the portal's own accounts (`/admin/accounts`);
+//! - [`exporting`]: exports of the directory (`/admin/export`, the `export` command).
 
 pub mod accounts;
 pub mod auditing;
 pub mod browsing;
 pub mod caller;
 pub mod editing;
+pub mod exporting;
 mod failures;
 
 pub use caller::Caller;

@@ -15,6 +15,6 @@ pub use json_text::{JsonText, JsonTextEncoding};
 pub use save::{SaveOutcome, SaveRequest, SavedProfile};
 pub use sign_in::{LoginAttempt, LoginProblem, SignInOptions};
 pub use views::{
-    AccountChangeRefused, AccountsView, Dashboard, DirectoryRow, DirectoryView, History,
-    RecentChange, UserView,
+    AccountChangeRefused, AccountsView, Dashboard, DirectoryRow, DirectoryView, ExportRefused,
+    ExportsView, History, RecentChange, UserView,
 };

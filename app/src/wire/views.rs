@@ -106,3 +106,15 @@ pub struct AccountsView {
 /// A refused change on the accounts page, as the server renders the page for its form post.
 #[derive(Clone, Debug)]
 pub struct AccountChangeRefused(pub crate::wire::ApiError);
+
+/// The export page: the account's exports, and a base DN to offer for LDIF.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportsView {
+    pub jobs: Vec<crate::domain::ExportJob>,
+    /// `ou=people` under the organization's mail domain (`dc=` parts), when it has one.
+    pub suggested_base_dn: String,
+}
+
+/// A refused export on the export page, as the server renders the page for its form post.
+#[derive(Clone, Debug)]
+pub struct ExportRefused(pub crate::wire::ApiError);

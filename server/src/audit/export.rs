@@ -127,7 +127,7 @@ pub fn to_csv(records: &[AuditRecord]) -> String {
                 .iter()
                 .chain(change.iter())
                 .chain(std::iter::once(&detail))
-                .map(|cell| csv_cell(cell))
+                .map(|value| crate::export::csv::cell(value))
                 .collect();
             out.push_str(&cells.join(","));
             out.push_str("\r\n");
@@ -136,35 +136,10 @@ pub fn to_csv(records: &[AuditRecord]) -> String {
     out
 }
 
-/// One CSV cell: quoted when it holds a comma, quote or line break. A cell a spreadsheet would
-/// take for a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a leading `'` so that opening
-/// the export never runs what someone typed into a profile.
-fn csv_cell(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use app::domain::{Field, FieldChange, Outcome, ValueMode};
-
-    #[test]
-    fn cells_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("+1 555 0100"), "'+1 555 0100");
-    }
 
     #[test]
     fn one_row_per_changed_field_and_one_for_a_record_without() {

@@ -4,11 +4,11 @@
 use super::{ClientSettings, WorkMailDirectory};
 use crate::StartError;
 use crate::config::{DirectorySetting, PortalConfig};
-use app::ports::DirectoryErrorKind;
+use app::ports::{Directory, DirectoryErrorKind};
 use workmail_emulator::{EmulatorConfig, RunningEmulator, Seed};
 
 /// Starts the embedded emulator when configured, and says how the SDK client connects.
-pub async fn connect_settings(
+async fn connect_settings(
     config: &PortalConfig,
 ) -> Result<(Option<RunningEmulator>, ClientSettings), StartError> {
     let base = ClientSettings {
@@ -64,9 +64,21 @@ pub async fn connect_settings(
     }
 }
 
+/// Connects to the configured directory (starting the embedded emulator when configured) and
+/// checks that it answers for the organization.
+pub async fn connect(
+    config: &PortalConfig,
+) -> Result<(Option<RunningEmulator>, WorkMailDirectory), StartError> {
+    let (emulator, settings) = connect_settings(config).await?;
+    let client = super::build_client(&settings).await;
+    let directory = WorkMailDirectory::new(client, config.organization_id.clone());
+    check_directory(config, &directory).await?;
+    Ok((emulator, directory))
+}
+
 /// Reads the organization once, so that a wrong or unreachable directory stops start-up with
 /// a message naming the setting instead of failing every page later.
-pub async fn check_directory(
+async fn check_directory(
     config: &PortalConfig,
     directory: &WorkMailDirectory,
 ) -> Result<(), StartError> {
@@ -78,7 +90,7 @@ pub async fn check_directory(
         DirectorySetting::Aws => "Amazon WorkMail (PORTAL_DIRECTORY=aws)".to_owned(),
     };
     let org = &config.organization_id;
-    match directory.describe_organization().await {
+    match directory.organization().await {
         Ok(summary) => {
             let state = summary.state.as_deref().unwrap_or("unknown");
             if !state.eq_ignore_ascii_case("active") {

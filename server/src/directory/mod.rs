@@ -8,7 +8,8 @@ pub mod in_process;
 pub use error_mapping::{kind_for_code, map_sdk_error};
 
 use app::domain::{
-    Change, Field, FieldValues, Timestamp, UserProfile, UserState, UserSummary, parse_flag,
+    Change, Field, FieldValues, Organization, Timestamp, UserProfile, UserState, UserSummary,
+    parse_flag,
 };
 use app::ports::{BoxFuture, Directory, DirectoryError, DirectoryErrorKind, UserListPage};
 use aws_config::environment::{
@@ -121,14 +122,6 @@ pub async fn build_client(settings: &ClientSettings) -> Client {
     Client::new(&loader.load().await)
 }
 
-/// What DescribeOrganization says about the configured organization.
-#[derive(Clone, Debug)]
-pub struct OrganizationSummary {
-    pub alias: Option<String>,
-    pub state: Option<String>,
-    pub default_mail_domain: Option<String>,
-}
-
 /// The WorkMail directory of one organization.
 #[derive(Clone, Debug)]
 pub struct WorkMailDirectory {
@@ -142,22 +135,6 @@ impl WorkMailDirectory {
             client,
             organization_id: organization_id.into(),
         }
-    }
-
-    /// Checks that the organization exists and can be read (used at start-up).
-    pub async fn describe_organization(&self) -> Result<OrganizationSummary, DirectoryError> {
-        let output = self
-            .client
-            .describe_organization()
-            .organization_id(&self.organization_id)
-            .send()
-            .await
-            .map_err(map_sdk_error)?;
-        Ok(OrganizationSummary {
-            alias: output.alias().map(str::to_owned),
-            state: output.state().map(str::to_owned),
-            default_mail_domain: output.default_mail_domain().map(str::to_owned),
-        })
     }
 }
 
@@ -253,6 +230,28 @@ impl Directory for WorkMailDirectory {
             Ok(UserListPage {
                 users,
                 next: output.next_token().map(str::to_owned),
+            })
+        })
+    }
+
+    fn organization(&self) -> BoxFuture<'_, Result<Organization, DirectoryError>> {
+        Box::pin(async move {
+            let output = self
+                .client
+                .describe_organization()
+                .organization_id(&self.organization_id)
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            Ok(Organization {
+                id: output
+                    .organization_id()
+                    .unwrap_or(&self.organization_id)
+                    .to_owned(),
+                alias: output.alias().map(str::to_owned),
+                state: output.state().map(str::to_owned),
+                directory_type: output.directory_type().map(str::to_owned),
+                default_mail_domain: output.default_mail_domain().map(str::to_owned),
             })
         })
     }

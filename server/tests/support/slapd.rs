@@ -1,0 +1,166 @@
+//! A real OpenLDAP server for tests: `slapd` from Debian's package, started as the test's own
+//! user on a free loopback port, with its configuration (cn=config, built with `slapadd`: the
+//! core, cosine and inetorgperson schemas and one mdb database) and data in a temp directory.
+//! Dropping it stops the server. Tests use `ldapadd`/`ldapsearch` from ldap-utils to load and
+//! read entries.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The suffix of the test database, and its administrator.
+pub(crate) const SUFFIX: &str = "dc=example,dc=com";
+pub(crate) const ADMIN_DN: &str = "cn=admin,dc=example,dc=com";
+pub(crate) const ADMIN_PASSWORD: &str = "test-admin-secret";
+/// Where the users go.
+pub(crate) const PEOPLE_DN: &str = "ou=people,dc=example,dc=com";
+
+pub(crate) struct Slapd {
+    child: Child,
+    pub(crate) url: String,
+    _dir: tempfile::TempDir,
+}
+
+/// Whether slapd and ldap-utils are installed (`scripts/install-tools.sh` installs them);
+/// without them test `name` says loudly that it did not run (under CI: fails).
+pub(crate) fn available(name: &str) -> bool {
+    let present = ["/usr/sbin/slapd", "/usr/sbin/slapadd", "/usr/bin/ldapadd"]
+        .iter()
+        .all(|tool| Path::new(tool).exists());
+    if !present {
+        crate::harness::skip(name, "no slapd/ldap-utils installed; the LDAP path");
+    }
+    present
+}
+
+impl Slapd {
+    /// Starts slapd with an empty database holding only the suffix and `ou=people`.
+    pub(crate) fn start() -> Slapd {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("slapd.d")).expect("config dir");
+        std::fs::create_dir_all(root.join("data")).expect("data dir");
+        let config = format!(
+            "dn: cn=config\nobjectClass: olcGlobal\ncn: config\nolcPidFile: {root}/slapd.pid\n\n\
+             dn: cn=schema,cn=config\nobjectClass: olcSchemaConfig\ncn: schema\n\n\
+             include: file:///etc/ldap/schema/core.ldif\n\n\
+             include: file:///etc/ldap/schema/cosine.ldif\n\n\
+             include: file:///etc/ldap/schema/inetorgperson.ldif\n\n\
+             dn: cn=module{{0}},cn=config\nobjectClass: olcModuleList\ncn: module{{0}}\n\
+             olcModulePath: /usr/lib/ldap\nolcModuleLoad: back_mdb\n\n\
+             dn: olcDatabase={{-1}}frontend,cn=config\nobjectClass: olcDatabaseConfig\n\
+             objectClass: olcFrontendConfig\nolcDatabase: {{-1}}frontend\n\n\
+             dn: olcDatabase={{0}}config,cn=config\nobjectClass: olcDatabaseConfig\n\
+             olcDatabase: {{0}}config\nolcAccess: {{0}}to * by * none\n\n\
+             dn: olcDatabase={{1}}mdb,cn=config\nobjectClass: olcDatabaseConfig\n\
+             objectClass: olcMdbConfig\nolcDatabase: {{1}}mdb\nolcSuffix: {SUFFIX}\n\
+             olcRootDN: {ADMIN_DN}\nolcRootPW: {ADMIN_PASSWORD}\n\
+             olcDbDirectory: {root}/data\nolcDbMaxSize: 1073741824\n",
+            root = root.display()
+        );
+        std::fs::write(root.join("config.ldif"), config).expect("config file");
+        run(Command::new("/usr/sbin/slapadd")
+            .args(["-n", "0", "-F"])
+            .arg(root.join("slapd.d"))
+            .arg("-l")
+            .arg(root.join("config.ldif")));
+        let port = free_port();
+        let url = format!("ldap://127.0.0.1:{port}");
+        // `-d 0`: stay in the foreground (a child this test owns), logging nothing.
+        let child = Command::new("/usr/sbin/slapd")
+            .arg("-F")
+            .arg(root.join("slapd.d"))
+            .args(["-h", &format!("{url}/"), "-d", "0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("slapd starts");
+        let slapd = Slapd {
+            child,
+            url,
+            _dir: dir,
+        };
+        slapd.wait_ready();
+        slapd.add(&format!(
+            "dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: example\n\
+             o: Example\n\ndn: {PEOPLE_DN}\nobjectClass: organizationalUnit\nou: people\n"
+        ));
+        slapd
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let probe = Command::new("/usr/bin/ldapsearch")
+                .args(["-x", "-H", &self.url, "-b", "", "-s", "base", "-LLL"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            if probe.is_ok_and(|status| status.success()) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "slapd did not answer in 10 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Loads LDIF with `ldapadd` as the administrator; panics with its message if it fails.
+    pub(crate) fn add(&self, ldif: &str) {
+        let mut child = Command::new("/usr/bin/ldapadd")
+            .args(["-x", "-H", &self.url, "-D", ADMIN_DN, "-w", ADMIN_PASSWORD])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ldapadd runs");
+        std::io::Write::write_all(child.stdin.as_mut().expect("stdin"), ldif.as_bytes())
+            .expect("LDIF written");
+        drop(child.stdin.take());
+        let output = child.wait_with_output().expect("ldapadd ends");
+        assert!(
+            output.status.success(),
+            "ldapadd failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    /// The entries under `base` matching `filter`, as `ldapsearch -LLL` prints them (long lines
+    /// unfolded), with `attributes` (none: all).
+    pub(crate) fn search(&self, base: &str, filter: &str, attributes: &[&str]) -> String {
+        let output = Command::new("/usr/bin/ldapsearch")
+            .args(["-x", "-LLL", "-o", "ldif-wrap=no", "-H", &self.url])
+            .args(["-D", ADMIN_DN, "-w", ADMIN_PASSWORD, "-b", base, filter])
+            .args(attributes)
+            .output()
+            .expect("ldapsearch runs");
+        assert!(
+            output.status.success(),
+            "ldapsearch failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("UTF-8")
+    }
+}
+
+impl Drop for Slapd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn run(command: &mut Command) {
+    let output = command.output().expect("command runs");
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free port")
+}
