@@ -257,7 +257,7 @@ pub async fn run_export(
         }
     };
     // The command runs with the server's own access to the directory: everything.
-    let collected = collect_directory(&directory, &|_| UserAccess::everything(), &report).await;
+    let collected = collect_directory(&*directory, &|_| UserAccess::everything(), &report).await;
     if let Some(emulator) = emulator {
         emulator.shutdown().await;
     }

@@ -22,6 +22,8 @@ pub enum DirectorySetting {
     Endpoint(String),
     /// The real Amazon WorkMail, with the standard AWS credential chain and region.
     Aws,
+    /// An LDAP directory (`PORTAL_LDAP_*`).
+    Ldap(Box<crate::directory::ldap::LdapSettings>),
 }
 
 /// Where sessions are kept.
@@ -132,6 +134,32 @@ pub struct ConfigError {
     pub problem: String,
 }
 
+/// A secret given as the variable `name` or, kept out of the environment, as the first line of
+/// the file named by `file` (not both).
+pub(crate) fn secret_setting(
+    get: &dyn Fn(&str) -> Option<String>,
+    name: &'static str,
+    file: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    match (get(name), get(file)) {
+        (Some(secret), None) => Ok(Some(secret)),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| invalid(file, format!("cannot read `{path}`: {e}")))?;
+            let secret = text.lines().next().unwrap_or_default().trim().to_owned();
+            if secret.is_empty() {
+                return Err(invalid(file, format!("`{path}` is empty")));
+            }
+            Ok(Some(secret))
+        }
+        (Some(_), Some(_)) => Err(invalid(
+            file,
+            format!("set either {name} or {file}, not both"),
+        )),
+        (None, None) => Ok(None),
+    }
+}
+
 pub(crate) fn invalid(setting: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError {
         setting,
@@ -158,13 +186,18 @@ impl PortalConfig {
             (None | Some("embedded"), None) => DirectorySetting::Embedded,
             (None | Some("endpoint"), Some(url)) => DirectorySetting::Endpoint(url),
             (Some("aws"), None) => DirectorySetting::Aws,
+            (Some("ldap"), None) => {
+                DirectorySetting::Ldap(Box::new(crate::directory::ldap::LdapSettings::from_vars(
+                    &|name| get(name).map(str::to_owned),
+                )?))
+            }
             (Some("endpoint"), None) => {
                 return Err(invalid(
                     "PORTAL_DIRECTORY",
                     "`endpoint` needs PORTAL_WORKMAIL_ENDPOINT (the WorkMail API URL)",
                 ));
             }
-            (Some(kind @ ("embedded" | "aws")), Some(_)) => {
+            (Some(kind @ ("embedded" | "aws" | "ldap")), Some(_)) => {
                 return Err(invalid(
                     "PORTAL_WORKMAIL_ENDPOINT",
                     format!(
@@ -176,7 +209,7 @@ impl PortalConfig {
             (Some(other), _) => {
                 return Err(invalid(
                     "PORTAL_DIRECTORY",
-                    format!("unknown directory `{other}` (use embedded, endpoint or aws)"),
+                    format!("unknown directory `{other}` (use embedded, endpoint, aws or ldap)"),
                 ));
             }
         };
@@ -530,7 +563,7 @@ mod tests {
     #[test]
     fn bad_values_name_the_setting() {
         let cases: &[(&[(&str, &str)], &str)] = &[
-            (&[("PORTAL_DIRECTORY", "ldap")], "PORTAL_DIRECTORY"),
+            (&[("PORTAL_DIRECTORY", "ldap")], "PORTAL_LDAP_URL"),
             (
                 &[("PORTAL_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.0/40")],
                 "PORTAL_TRUSTED_PROXIES",

@@ -157,7 +157,6 @@ pub async fn start(
             .map_err(StartError::DemoAccounts)?;
     }
 
-    let directory: Arc<dyn Directory> = Arc::new(directory);
     background.push(audit::reconcile::spawn(
         audit_log.clone(),
         directory.clone(),

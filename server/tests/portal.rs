@@ -25,6 +25,8 @@ mod accounts;
 mod audit;
 #[path = "portal/authorization.rs"]
 mod authorization;
+#[path = "portal/backends.rs"]
+mod backends;
 #[path = "portal/directory.rs"]
 mod directory;
 #[path = "portal/directory_errors.rs"]

@@ -485,6 +485,14 @@ impl UserAccess {
         }
     }
 
+    /// This access with `fields` hidden (fields the directory cannot hold).
+    pub fn without(mut self, fields: &[Field]) -> Self {
+        for &field in fields {
+            self.fields.insert(field, Access::Hidden);
+        }
+        self
+    }
+
     /// The access to a field.
     pub fn field(&self, field: Field) -> Access {
         self.fields.get(&field).copied().unwrap_or_default()

@@ -22,6 +22,8 @@ pub enum FieldProblem {
     RoleFixed,
     /// The signed-in account's role may not change this field of this user.
     NotAllowed,
+    /// The directory refused the value (a constraint of its schema).
+    RefusedByDirectory,
 }
 
 impl fmt::Display for FieldProblem {
@@ -37,6 +39,9 @@ impl fmt::Display for FieldProblem {
                 f.write_str("The role of a system user or resource cannot be changed.")
             }
             FieldProblem::NotAllowed => f.write_str("Your role can't change this field."),
+            FieldProblem::RefusedByDirectory => f.write_str(
+                "The directory refused this value (a rule of its schema). Change it and save again.",
+            ),
         }
     }
 }

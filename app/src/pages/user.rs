@@ -135,7 +135,19 @@ async fn user_view(
 }
 
 fn profile_view(user: String, action: String, view: UserView, state: EditorState) -> impl IntoView {
-    let UserView { profile, access } = view;
+    let UserView {
+        profile,
+        access,
+        unavailable,
+    } = view;
+    let unavailable = (!unavailable.is_empty()).then(|| {
+        let names: Vec<&str> = unavailable.iter().map(|f| f.label()).collect();
+        view! {
+            <p class="hint unavailable-fields">
+                {format!("Not available in this directory: {}.", names.join(", "))}
+            </p>
+        }
+    });
     let title = profile.title().to_owned();
     let subtitle = profile.email.clone().or(profile.name.clone());
     let can_browse = crate::session::navigation().is_some_and(|nav| nav.can_browse);
@@ -156,6 +168,7 @@ fn profile_view(user: String, action: String, view: UserView, state: EditorState
             <h1>{title}</h1>
             {subtitle.map(|s| view! { <p class="subtitle">{s}</p> })}
             <UserTabs user_id history=false />
+            {unavailable}
             <div class="columns">
                 <UserEditor user action state access=form_access />
                 <UserFacts profile access />

@@ -8,7 +8,7 @@ pub mod memory;
 
 use crate::domain::{
     AccountChange, AccountSummary, AuditEntry, AuditFilter, AuditPage, Change, DirectoryExport,
-    ExportFile, ExportFormat, ExportJob, Organization, UserProfile, UserSummary,
+    ExportFile, ExportFormat, ExportJob, Field, Organization, UserProfile, UserSummary,
 };
 use std::fmt;
 use std::future::Future;
@@ -43,6 +43,12 @@ pub trait Directory: Send + Sync + 'static {
 
     /// The organization the users belong to.
     fn organization(&self) -> BoxFuture<'_, Result<Organization, DirectoryError>>;
+
+    /// The fields this directory cannot hold (an LDAP directory has no WorkMail Role): they
+    /// are shown as unavailable, never read or written.
+    fn unavailable_fields(&self) -> &[Field] {
+        &[]
+    }
 }
 
 /// One page of [`Directory::list_users`].
@@ -188,8 +194,12 @@ pub enum DirectoryErrorKind {
     UserNotFound,
     /// The user's state does not allow the operation.
     EntityState,
-    /// The directory rejected a parameter.
+    /// The directory rejected a parameter ([`DirectoryError::field`] names it when known).
     InvalidParameter,
+    /// A conditional write found the user changed since it was read: nothing was written.
+    Conflict,
+    /// The directory does not let the portal's own account do this.
+    Forbidden,
     /// The organization does not exist.
     OrganizationNotFound,
     /// The organization is not in a usable state.
@@ -218,6 +228,8 @@ pub struct DirectoryError {
     pub request_id: Option<String>,
     /// The raw error code and message, for the log only.
     pub detail: String,
+    /// The field the directory refused, when it said which.
+    pub field: Option<Field>,
 }
 
 impl DirectoryError {
@@ -227,7 +239,14 @@ impl DirectoryError {
             kind,
             request_id: None,
             detail: detail.into(),
+            field: None,
         }
+    }
+
+    /// Names the field the directory refused.
+    pub fn with_field(mut self, field: Option<Field>) -> Self {
+        self.field = field;
+        self
     }
 
     /// Adds the directory's request id.

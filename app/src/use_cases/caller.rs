@@ -155,7 +155,9 @@ impl Caller {
         } else {
             Relation::STRANGER
         };
-        self.policy().resolve(self.roles(), relation)
+        self.policy()
+            .resolve(self.roles(), relation)
+            .without(self.directory().unavailable_fields())
     }
 }
 

@@ -12,8 +12,8 @@
 use super::failures::{directory_failure, log_failure};
 use super::{Caller, unix_now};
 use crate::domain::{
-    AuditEntry, Change, ChangedValue, Field, Outcome, UserAccess, UserProfile, derive_changes,
-    plan_save, validate_changes, version_of,
+    AuditEntry, Change, ChangedValue, Conflict, Field, Outcome, SavePlan, UserAccess, UserProfile,
+    derive_changes, plan_save, validate_changes, version_of,
 };
 use crate::ports::Directory;
 use crate::wire::{ApiError, ErrorKind, SaveOutcome, SaveRequest, UserView};
@@ -26,6 +26,7 @@ impl Caller {
         Ok(UserView {
             profile: access.redact(&profile),
             access,
+            unavailable: self.directory().unavailable_fields().to_vec(),
         })
     }
 
@@ -254,6 +255,14 @@ impl Caller {
             .map_err(|e| directory_failure("UpdateUser", &current.user_id, e));
         let reread = match &written {
             Ok(()) => Some(directory.describe_user(&current.user_id).await),
+            Err(error) if error.kind == ErrorKind::Conflict => {
+                pending.conclude(
+                    Outcome::Conflict,
+                    "changed outside the portal between the checks and the write; the \
+                     directory refused the conditional write, nothing was written",
+                );
+                None
+            }
             Err(error) => {
                 pending.conclude(Outcome::DirectoryError, failure_detail("UpdateUser", error));
                 None
@@ -270,7 +279,14 @@ impl Caller {
             // The intent stays open and becomes a record at the next reconciliation.
             tracing::error!(%error, intent, "could not close an audit intent; it will be reconciled");
         }
-        written?;
+        if let Err(error) = written {
+            if error.kind == ErrorKind::Conflict {
+                return Err(self
+                    .conflict_after_write(request, &plan, &access, &current.user_id)
+                    .await);
+            }
+            return Err(error);
+        }
 
         let fresh = match reread {
             Some(Ok(fresh)) => {
@@ -290,6 +306,40 @@ impl Caller {
             None => return Err(ApiError::new(ErrorKind::Internal)),
         };
         Ok(SaveOutcome::from_plan(fresh.values, &plan))
+    }
+
+    /// The answer to a write the directory refused because the user changed since the portal
+    /// read it (a conditional write, as on LDAP): the fields that differ now, as a conflict.
+    async fn conflict_after_write(
+        &self,
+        request: &SaveRequest,
+        plan: &SavePlan,
+        access: &UserAccess,
+        user_id: &str,
+    ) -> ApiError {
+        let fresh = match self.directory().describe_user(user_id).await {
+            Ok(fresh) => access.redact(&fresh),
+            Err(error) => {
+                return directory_failure("DescribeUser (after a conflict)", user_id, error);
+            }
+        };
+        let conflict = |change: &Change| Conflict {
+            field: change.field,
+            loaded: request.loaded.get(change.field).to_owned(),
+            yours: change.to.clone(),
+            theirs: fresh.values.get(change.field).to_owned(),
+        };
+        let mut conflicts: Vec<Conflict> = plan
+            .to_send
+            .iter()
+            .filter(|change| fresh.values.get(change.field) != change.from)
+            .map(conflict)
+            .collect();
+        if conflicts.is_empty() {
+            // The directory compares by its own matching rules (case, spaces): name them all.
+            conflicts = plan.to_send.iter().map(conflict).collect();
+        }
+        ApiError::conflict(conflicts, fresh.values)
     }
 
     /// After a write: a user no longer within the account's scope, although this save did not

@@ -1,16 +1,28 @@
 //! Directory failures as the person sees them: one [`ErrorKind`] per class, the raw detail to
 //! the log only.
 
+use crate::domain::{FieldError, FieldProblem};
 use crate::ports::{DirectoryError, DirectoryErrorKind};
 use crate::wire::{ApiError, ErrorKind};
 
 /// Maps a directory failure to what the person sees, logging the raw detail.
 pub(super) fn directory_failure(operation: &str, user: &str, error: DirectoryError) -> ApiError {
     log_failure(operation, user, &error);
+    if let (DirectoryErrorKind::InvalidParameter, Some(field)) = (error.kind, error.field) {
+        return ApiError {
+            reference: error.request_id,
+            ..ApiError::invalid(vec![FieldError {
+                field,
+                problem: FieldProblem::RefusedByDirectory,
+            }])
+        };
+    }
     let kind = match error.kind {
         DirectoryErrorKind::UserNotFound => ErrorKind::NotFound,
         DirectoryErrorKind::EntityState => ErrorKind::EntityState,
         DirectoryErrorKind::InvalidParameter => ErrorKind::Rejected,
+        DirectoryErrorKind::Conflict => ErrorKind::Conflict,
+        DirectoryErrorKind::Forbidden => ErrorKind::DirectoryForbidden,
         DirectoryErrorKind::OrganizationNotFound => ErrorKind::OrganizationNotFound,
         DirectoryErrorKind::OrganizationState => ErrorKind::OrganizationState,
         DirectoryErrorKind::UnsupportedOperation => ErrorKind::Unsupported,

@@ -29,13 +29,15 @@ pub enum ErrorKind {
     OrganizationState,
     /// The directory service is temporarily unavailable (DirectoryUnavailableException).
     DirectoryUnavailable,
-    /// WorkMail could not authenticate to its directory, or refused the portal's credentials.
+    /// The directory could not authenticate, or refused the portal's credentials.
     DirectoryAuthentication,
-    /// WorkMail is throttling the portal's requests.
+    /// The directory refused the portal's own account the operation (insufficient rights).
+    DirectoryForbidden,
+    /// The directory is throttling the portal's requests.
     Throttled,
-    /// WorkMail did not answer in time.
+    /// The directory did not answer in time.
     Timeout,
-    /// The portal could not reach WorkMail at all.
+    /// The portal could not reach the directory at all.
     Unreachable,
     /// A malformed request to the portal.
     BadRequest,
@@ -60,7 +62,9 @@ impl ErrorKind {
         match self {
             ErrorKind::NotFound => 404,
             ErrorKind::Unauthenticated => 401,
-            ErrorKind::Forbidden | ErrorKind::ReauthenticationRequired => 403,
+            ErrorKind::Forbidden
+            | ErrorKind::ReauthenticationRequired
+            | ErrorKind::DirectoryForbidden => 403,
             ErrorKind::Invalid | ErrorKind::Rejected | ErrorKind::BadRequest => 400,
             ErrorKind::Conflict | ErrorKind::EntityState => 409,
             ErrorKind::Unsupported => 422,
@@ -107,34 +111,38 @@ impl ErrorKind {
                 "This user's state doesn't allow this change (for example, the user is deleted)."
             }
             ErrorKind::Rejected => {
-                "WorkMail rejected one of the values. Check the fields and try again."
+                "The directory rejected one of the values. Check the fields and try again."
             }
-            ErrorKind::Unsupported => "WorkMail doesn't support this change for this user.",
+            ErrorKind::Unsupported => "The directory doesn't support this change for this user.",
             ErrorKind::OrganizationNotFound => {
-                "The portal is set up for a WorkMail organization that doesn't exist. \
+                "The portal is set up for an organization that doesn't exist in the directory. \
                  An administrator needs to check the portal's organization setting."
             }
             ErrorKind::OrganizationState => {
-                "The WorkMail organization isn't active right now. Try again later."
+                "The directory's organization isn't active right now. Try again later."
             }
             ErrorKind::DirectoryUnavailable => {
                 "The user directory is unavailable right now. Nothing was saved; \
                  try again in a moment."
             }
             ErrorKind::DirectoryAuthentication => {
-                "WorkMail couldn't authenticate to its user directory. Nothing was saved; \
+                "The directory couldn't authenticate the portal. Nothing was saved; \
                  an administrator needs to check the directory connection."
             }
+            ErrorKind::DirectoryForbidden => {
+                "The directory doesn't let the portal's own account make this change. Nothing \
+                 was saved; an administrator needs to check that account's rights."
+            }
             ErrorKind::Throttled => {
-                "WorkMail is busy and asked the portal to slow down. Nothing was saved; \
+                "The directory is busy and asked the portal to slow down. Nothing was saved; \
                  try again in a few seconds."
             }
             ErrorKind::Timeout => {
-                "WorkMail didn't answer in time. Reload the page to see whether your change \
+                "The directory didn't answer in time. Reload the page to see whether your change \
                  was saved before trying again."
             }
             ErrorKind::Unreachable => {
-                "The portal can't reach WorkMail right now. Nothing was saved; try again in a moment."
+                "The portal can't reach the directory right now. Nothing was saved; try again in a moment."
             }
             ErrorKind::BadRequest => {
                 "The portal couldn't read this request. Reload the page and try again."
@@ -299,6 +307,7 @@ mod tests {
             ErrorKind::OrganizationState,
             ErrorKind::DirectoryUnavailable,
             ErrorKind::DirectoryAuthentication,
+            ErrorKind::DirectoryForbidden,
             ErrorKind::Throttled,
             ErrorKind::Timeout,
             ErrorKind::Unreachable,

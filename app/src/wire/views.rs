@@ -12,6 +12,9 @@ pub struct UserView {
     pub profile: UserProfile,
     /// Hidden / read / edit for every attribute, from the policy for (account, user).
     pub access: UserAccess,
+    /// Fields the directory cannot hold (hidden in `access` too), named on the page.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unavailable: Vec<crate::domain::Field>,
 }
 
 /// One page of the user directory, as the signed-in account may see it.

@@ -1,10 +1,12 @@
 //! Connecting to the configured directory: the embedded emulator, an endpoint, or AWS; and
 //! the check at start-up that it answers for the configured organization.
 
+use super::ldap::{LdapDirectory, LdapSettings};
 use super::{ClientSettings, WorkMailDirectory};
 use crate::StartError;
 use crate::config::{DirectorySetting, PortalConfig};
 use app::ports::{Directory, DirectoryErrorKind};
+use std::sync::Arc;
 use workmail_emulator::{EmulatorConfig, RunningEmulator, Seed};
 
 /// Starts the embedded emulator when configured, and says how the SDK client connects.
@@ -60,7 +62,8 @@ async fn connect_settings(
                 ..base
             },
         )),
-        DirectorySetting::Aws => Ok((None, base)),
+        // Not reached: `connect` opens an LDAP directory without the SDK.
+        DirectorySetting::Aws | DirectorySetting::Ldap(_) => Ok((None, base)),
     }
 }
 
@@ -68,12 +71,48 @@ async fn connect_settings(
 /// checks that it answers for the organization.
 pub async fn connect(
     config: &PortalConfig,
-) -> Result<(Option<RunningEmulator>, WorkMailDirectory), StartError> {
+) -> Result<(Option<RunningEmulator>, Arc<dyn Directory>), StartError> {
+    if let DirectorySetting::Ldap(settings) = &config.directory {
+        let directory = LdapDirectory::new((**settings).clone(), config.directory_timeout);
+        check_ldap(settings, &directory).await?;
+        return Ok((None, Arc::new(directory)));
+    }
     let (emulator, settings) = connect_settings(config).await?;
     let client = super::build_client(&settings).await;
     let directory = WorkMailDirectory::new(client, config.organization_id.clone());
     check_directory(config, &directory).await?;
-    Ok((emulator, directory))
+    Ok((emulator, Arc::new(directory)))
+}
+
+/// Binds and reads the users' DN once, naming the setting to fix when that fails.
+async fn check_ldap(settings: &LdapSettings, directory: &LdapDirectory) -> Result<(), StartError> {
+    let error = match directory.organization().await {
+        Ok(_) => {
+            tracing::info!(url = %settings.url, users = %settings.users_dn, "directory ready: LDAP");
+            return Ok(());
+        }
+        Err(error) => error,
+    };
+    let url = &settings.url;
+    let reason = match error.kind {
+        DirectoryErrorKind::AuthenticationFailed => format!(
+            "PORTAL_LDAP_BIND_DN / PORTAL_LDAP_BIND_PASSWORD: {url} refused the portal's bind as {}",
+            settings.bind_dn
+        ),
+        DirectoryErrorKind::UserNotFound => format!(
+            "PORTAL_LDAP_USERS_DN: {} does not exist on {url}",
+            settings.users_dn
+        ),
+        DirectoryErrorKind::Forbidden => format!(
+            "PORTAL_LDAP_BIND_DN: {} may not read {} on {url}",
+            settings.bind_dn, settings.users_dn
+        ),
+        _ => format!("PORTAL_LDAP_URL: cannot reach the LDAP directory at {url}"),
+    };
+    Err(StartError::Directory(format!(
+        "{reason}\n  detail: {}",
+        error.detail
+    )))
 }
 
 /// Reads the organization once, so that a wrong or unreachable directory stops start-up with
@@ -88,6 +127,7 @@ async fn check_directory(
             format!("the WorkMail API at {url} (PORTAL_WORKMAIL_ENDPOINT)")
         }
         DirectorySetting::Aws => "Amazon WorkMail (PORTAL_DIRECTORY=aws)".to_owned(),
+        DirectorySetting::Ldap(settings) => format!("the LDAP directory at {}", settings.url),
     };
     let org = &config.organization_id;
     match directory.organization().await {

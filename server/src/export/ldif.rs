@@ -1,33 +1,12 @@
 //! LDIF (RFC 2849): one inetOrgPerson entry per user under a base DN, for `ldapadd` into a new
-//! LDAP directory. Attributes follow the portal's default inetOrgPerson mapping; values that
-//! are not plain ASCII are base64-encoded, as LDIF requires.
+//! LDAP directory. Attributes follow the LDAP directory's default mapping
+//! ([`AttributeMap::default`]), so the portal on `PORTAL_DIRECTORY=ldap` reads the entries as
+//! it wrote them; values that are not plain ASCII are base64-encoded, as LDIF requires.
 
+use crate::directory::ldap::AttributeMap;
 use app::domain::{Attribute, DirectoryExport, Fact, Field, UserProfile, UserState};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-
-/// The LDAP attribute each portal attribute is written to. Country goes to `co` (the
-/// friendly country name), which inetOrgPerson does not allow: entries that have one also get
-/// the `extensibleObject` auxiliary class.
-pub const ATTRIBUTES: [(Attribute, &str); 14] = [
-    (Attribute::Field(Field::DisplayName), "displayName"),
-    (Attribute::Field(Field::FirstName), "givenName"),
-    (Attribute::Field(Field::LastName), "sn"),
-    (Attribute::Field(Field::Initials), "initials"),
-    (Attribute::Field(Field::Telephone), "telephoneNumber"),
-    (Attribute::Field(Field::Street), "street"),
-    (Attribute::Field(Field::JobTitle), "title"),
-    (Attribute::Field(Field::City), "l"),
-    (Attribute::Field(Field::Company), "o"),
-    (Attribute::Field(Field::ZipCode), "postalCode"),
-    (Attribute::Field(Field::Department), "departmentNumber"),
-    (
-        Attribute::Field(Field::Office),
-        "physicalDeliveryOfficeName",
-    ),
-    (Attribute::Field(Field::Country), "co"),
-    (Attribute::Fact(Fact::Email), "mail"),
-];
 
 /// The export as LDIF with every entry under `base_dn` (checked by the use case). Deleted
 /// users are left out: in a new directory they would be live accounts again.
@@ -49,14 +28,21 @@ pub fn write(export: &DirectoryExport, base_dn: &str) -> String {
             String::new()
         }
     );
+    let map = AttributeMap::default();
     for user in users {
         out.push('\n');
-        entry(&mut out, export, user, base_dn);
+        entry(&mut out, &map, export, user, base_dn);
     }
     out
 }
 
-fn entry(out: &mut String, export: &DirectoryExport, user: &UserProfile, base_dn: &str) {
+fn entry(
+    out: &mut String,
+    map: &AttributeMap,
+    export: &DirectoryExport,
+    user: &UserProfile,
+    base_dn: &str,
+) {
     let value = |attribute: Attribute| -> Option<&str> {
         if !export.has(attribute) {
             return None;
@@ -84,23 +70,28 @@ fn entry(out: &mut String, export: &DirectoryExport, user: &UserProfile, base_dn
     line(
         out,
         "dn",
-        &format!("uid={},{base_dn}", escape_dn_value(uid)),
+        &format!("{}={},{base_dn}", map.name, escape_dn_value(uid)),
     );
     for class in ["top", "person", "organizationalPerson", "inetOrgPerson"] {
         line(out, "objectClass", class);
     }
-    if value(Attribute::Field(Field::Country)).is_some() {
-        line(out, "objectClass", "extensibleObject");
+    if value(Attribute::Field(Field::Country)).is_some()
+        && let Some(class) = &map.country_object_class
+    {
+        line(out, "objectClass", class);
     }
-    line(out, "uid", uid);
+    line(out, &map.name, uid);
     line(out, "cn", &cn);
     if last.is_none() {
         line(out, "sn", uid);
     }
-    for (attribute, name) in ATTRIBUTES {
-        if let Some(value) = value(attribute) {
+    for (field, name) in &map.fields {
+        if let Some(value) = value(Attribute::Field(*field)) {
             line(out, name, value);
         }
+    }
+    if let Some(email) = value(Attribute::Fact(Fact::Email)) {
+        line(out, &map.email, email);
     }
 }
 

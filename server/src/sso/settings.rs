@@ -1,7 +1,7 @@
 //! The single sign-on settings (`PORTAL_OIDC_*`, `PORTAL_LOCAL_SIGNIN`), read with the rest of
 //! the configuration and checked at start-up; a bad value names its setting.
 
-use crate::config::{ConfigError, invalid};
+use crate::config::{ConfigError, invalid, secret_setting};
 use std::fmt;
 
 /// How the portal signs people in through an OpenID Provider.
@@ -94,26 +94,17 @@ impl SsoSettings {
                 "single sign-on needs the client id the provider gave the portal",
             )
         })?;
-        let client_secret = match (
-            get("PORTAL_OIDC_CLIENT_SECRET"),
-            get("PORTAL_OIDC_CLIENT_SECRET_FILE"),
-        ) {
-            (Some(secret), None) => secret,
-            (None, Some(path)) => read_secret_file(&path)?,
-            (Some(_), Some(_)) => {
-                return Err(invalid(
-                    "PORTAL_OIDC_CLIENT_SECRET_FILE",
-                    "set either PORTAL_OIDC_CLIENT_SECRET or PORTAL_OIDC_CLIENT_SECRET_FILE, \
-                     not both",
-                ));
-            }
-            (None, None) => {
-                return Err(invalid(
-                    "PORTAL_OIDC_CLIENT_SECRET",
-                    "single sign-on needs the client secret (or PORTAL_OIDC_CLIENT_SECRET_FILE)",
-                ));
-            }
-        };
+        let client_secret = secret_setting(
+            get,
+            "PORTAL_OIDC_CLIENT_SECRET",
+            "PORTAL_OIDC_CLIENT_SECRET_FILE",
+        )?
+        .ok_or_else(|| {
+            invalid(
+                "PORTAL_OIDC_CLIENT_SECRET",
+                "single sign-on needs the client secret (or PORTAL_OIDC_CLIENT_SECRET_FILE)",
+            )
+        })?;
         let mut scopes: Vec<String> = get("PORTAL_OIDC_SCOPES")
             .unwrap_or_else(|| "openid email profile".to_owned())
             .split([' ', ','])
@@ -193,23 +184,6 @@ fn parse_role_map(list: &str) -> Result<Vec<(String, String)>, String> {
 }
 
 /// The first line of a secret file (a mounted Kubernetes or Docker secret).
-fn read_secret_file(path: &str) -> Result<String, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        invalid(
-            "PORTAL_OIDC_CLIENT_SECRET_FILE",
-            format!("cannot read `{path}`: {e}"),
-        )
-    })?;
-    let secret = text.lines().next().unwrap_or_default().trim().to_owned();
-    if secret.is_empty() {
-        return Err(invalid(
-            "PORTAL_OIDC_CLIENT_SECRET_FILE",
-            format!("`{path}` is empty"),
-        ));
-    }
-    Ok(secret)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -226,7 +226,7 @@ async fn a_bad_format_or_base_dn_is_refused_with_the_reason() {
 
 // ---- The `export` command, against an emulator of its own.
 
-async fn demo_emulator(dir: &tempfile::TempDir, seed: Seed) -> RunningEmulator {
+pub(crate) async fn demo_emulator(dir: &tempfile::TempDir, seed: Seed) -> RunningEmulator {
     RunningEmulator::start(EmulatorConfig {
         seed: Some(seed),
         demo_users: 60,
@@ -237,7 +237,7 @@ async fn demo_emulator(dir: &tempfile::TempDir, seed: Seed) -> RunningEmulator {
     .expect("emulator starts")
 }
 
-fn command_config(emulator: &RunningEmulator, data: &tempfile::TempDir) -> PortalConfig {
+pub(crate) fn command_config(emulator: &RunningEmulator, data: &tempfile::TempDir) -> PortalConfig {
     PortalConfig {
         directory: DirectorySetting::Endpoint(emulator.url().to_owned()),
         organization_id: DEMO_ORGANIZATION_ID.to_owned(),
@@ -248,7 +248,7 @@ fn command_config(emulator: &RunningEmulator, data: &tempfile::TempDir) -> Porta
 
 /// Runs `workmail-portal export ARGS`; returns the file (`--output` in the temp dir) and what
 /// it printed on stderr.
-async fn export_command(config: &PortalConfig, args: &[&str]) -> (Vec<u8>, String) {
+pub(crate) async fn export_command(config: &PortalConfig, args: &[&str]) -> (Vec<u8>, String) {
     let path = config
         .data_dir
         .join(format!("export-{}", fastrand::u32(..)));

@@ -277,6 +277,7 @@ impl Portal {
             "Telephone" => user.telephone(),
             "City" => user.city(),
             "Department" => user.department(),
+            "LastName" => user.last_name(),
             "Role" => user.user_role().map(|r| r.as_str()),
             other => panic!("field {other} not handled"),
         };

@@ -106,22 +106,63 @@ impl Slapd {
 
     /// Loads LDIF with `ldapadd` as the administrator; panics with its message if it fails.
     pub(crate) fn add(&self, ldif: &str) {
-        let mut child = Command::new("/usr/bin/ldapadd")
+        self.run_with_input("/usr/bin/ldapadd", ldif);
+    }
+
+    /// Runs an ldap-utils command as the administrator with `input` on stdin.
+    fn run_with_input(&self, tool: &str, input: &str) {
+        let mut child = Command::new(tool)
             .args(["-x", "-H", &self.url, "-D", ADMIN_DN, "-w", ADMIN_PASSWORD])
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("ldapadd runs");
-        std::io::Write::write_all(child.stdin.as_mut().expect("stdin"), ldif.as_bytes())
+        std::io::Write::write_all(child.stdin.as_mut().expect("stdin"), input.as_bytes())
             .expect("LDIF written");
         drop(child.stdin.take());
         let output = child.wait_with_output().expect("ldapadd ends");
         assert!(
             output.status.success(),
-            "ldapadd failed: {}",
+            "{tool} failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
+    }
+
+    /// Replaces `attribute` of `dn` with `value` (none: deletes it) with `ldapmodify`, as
+    /// another tool would, behind the portal's back.
+    pub(crate) fn replace(&self, dn: &str, attribute: &str, value: Option<&str>) {
+        let value = value
+            .map(|v| format!("{attribute}: {v}\n"))
+            .unwrap_or_default();
+        self.run_with_input(
+            "/usr/bin/ldapmodify",
+            &format!("dn: {dn}\nchangetype: modify\nreplace: {attribute}\n{value}-\n"),
+        );
+    }
+
+    /// The first value of `attribute` of the entry `uid=NAME` under `ou=people` ("" when it
+    /// has none).
+    pub(crate) fn value(&self, name: &str, attribute: &str) -> String {
+        let entry = self.search(PEOPLE_DN, &format!("(uid={name})"), &[attribute]);
+        let prefix = format!("{}:", attribute.to_ascii_lowercase());
+        entry
+            .lines()
+            .find(|line| line.to_ascii_lowercase().starts_with(&prefix))
+            .map(|line| {
+                let rest = &line[prefix.len()..];
+                match rest.strip_prefix(": ") {
+                    Some(encoded) => {
+                        use base64::Engine;
+                        let bytes = base64::engine::general_purpose::STANDARD
+                            .decode(encoded)
+                            .expect("base64");
+                        String::from_utf8(bytes).expect("UTF-8")
+                    }
+                    None => rest.trim_start().to_owned(),
+                }
+            })
+            .unwrap_or_default()
     }
 
     /// The entries under `base` matching `filter`, as `ldapsearch -LLL` prints them (long lines
