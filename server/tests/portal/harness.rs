@@ -589,6 +589,15 @@ impl IntoPair for (StatusCode, reqwest::header::HeaderMap, Value) {
     }
 }
 
+/// Whether slapd can run here; if not, test `name` says so loudly ([`skip`]).
+pub(crate) fn slapd_or_skip(name: &str) -> bool {
+    let installed = crate::slapd::installed();
+    if !installed {
+        skip(name, "no slapd/ldap-utils installed; the LDAP path");
+    }
+    installed
+}
+
 /// Notes loudly that test `name` could not run here because of `missing` (e.g. "no PostgreSQL
 /// at …; the PostgreSQL path"). Under CI (any non-empty `CI`) that is a failure. The note also
 /// goes to `target/tmp/skipped.txt`, which `scripts/test.sh` prints in its summary (cargo test
