@@ -16,7 +16,7 @@
 mod slapd;
 mod support;
 
-use slapd::{ADMIN_DN, ADMIN_PASSWORD, PEOPLE_DN, Slapd};
+use slapd::{PEOPLE_DN, PORTAL_DN, PORTAL_PASSWORD, Slapd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{answered, measure};
@@ -97,8 +97,8 @@ async fn run() {
         directory: DirectorySetting::Ldap(Box::new(LdapSettings {
             url: server.url.clone(),
             starttls: false,
-            bind_dn: ADMIN_DN.to_owned(),
-            bind_password: ADMIN_PASSWORD.to_owned(),
+            bind_dn: PORTAL_DN.to_owned(),
+            bind_password: PORTAL_PASSWORD.to_owned(),
             users_dn: PEOPLE_DN.to_owned(),
             mapping: AttributeMap::default(),
         })),

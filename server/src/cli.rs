@@ -21,11 +21,9 @@ use crate::audit::{SqlAuditLog, ValueModes};
 use crate::auth::password::MIN_PASSWORD_CHARS;
 use crate::config::PortalConfig;
 use crate::store::AccountStore;
-use app::domain::{
-    AccountChange, AuditEntry, ExportFormat, Outcome, Password, UserAccess, check_base_dn,
-};
+use app::domain::{AccountChange, AuditEntry, ExportFormat, Password, check_base_dn};
 use app::ports::AuditLog;
-use app::use_cases::exporting::collect_directory;
+use app::use_cases::exporting::{export_everything, export_record};
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::io::{BufRead, Write};
@@ -256,58 +254,46 @@ pub async fn run_export(
             let _ = writeln!(progress, "read {users} users");
         }
     };
-    // The command runs with the server's own access to the directory: everything.
-    let collected = collect_directory(&*directory, &|_| UserAccess::everything(), &report).await;
+    // The command runs with the server's own access to the directory: everything it holds.
+    let collected = export_everything(&*directory, &report).await;
     if let Some(emulator) = emulator {
         emulator.shutdown().await;
     }
     let progress = read
         .into_inner()
         .map_err(|_| "progress output failed".to_owned())?;
-    let account = format!(
-        "command line ({})",
-        std::env::var("USER").unwrap_or_else(|_| "unknown user".to_owned())
-    );
-    let (outcome, detail, result) = match collected {
+    let result = match collected {
         Ok(export) => {
-            let users = export.users.len();
             let bytes = crate::export::render(&export, format, base_dn.as_deref());
             let written = match &args.output {
-                Some(path) => std::fs::write(path, &bytes)
+                Some(path) => write_private(path, &bytes)
                     .map_err(|e| format!("cannot write {}: {e}", path.display())),
                 None => out
                     .write_all(&bytes)
                     .map_err(|e| format!("cannot write: {e}")),
             };
-            match written {
-                Ok(()) => (
-                    Outcome::Exported,
-                    format!("{format} export of {users} users"),
-                    Ok(users),
-                ),
-                Err(error) => (
-                    Outcome::DirectoryError,
-                    format!("{format} export: {error}"),
-                    Err(error),
-                ),
-            }
+            written
+                .map(|()| export.users.len())
+                .map_err(|message| app::wire::ApiError {
+                    message,
+                    ..app::wire::ApiError::new(app::wire::ErrorKind::Internal)
+                })
         }
-        Err(error) => (
-            Outcome::DirectoryError,
-            format!("{format} export: {error}"),
-            Err(format!("the directory failed: {error}")),
-        ),
+        Err(error) => Err(error),
     };
     let entry = AuditEntry {
-        outcome: Some(outcome),
-        account,
+        account: format!(
+            "command line ({})",
+            std::env::var("USER").unwrap_or_else(|_| "unknown user".to_owned())
+        ),
         request_id: "command-line".to_owned(),
-        detail: Some(detail),
         ..AuditEntry::default()
     };
-    let recorded = audit.record(entry).await;
+    let recorded = audit
+        .record(export_record(entry, format, result.as_ref().copied()))
+        .await;
     database.pool.close().await;
-    let users = result?;
+    let users = result.map_err(|error| error.message)?;
     recorded.map_err(|e| format!("exported, but the audit record failed: {e}"))?;
     writeln!(
         progress,
@@ -318,6 +304,16 @@ pub async fn run_export(
             .unwrap_or_default()
     )
     .map_err(|e| format!("cannot write: {e}"))
+}
+
+/// Writes `bytes` to a new or truncated file only its owner may read: an export holds the
+/// whole directory.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
 }
 
 /// clap's message for a command line it refused, without its `error: ` (main.rs prefixes

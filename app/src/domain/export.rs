@@ -47,7 +47,7 @@ impl ExportFormat {
     /// A label people understand.
     pub const fn label(self) -> &'static str {
         match self {
-            ExportFormat::Json => "JSON (seeds a WorkMail emulator; nothing left out)",
+            ExportFormat::Json => "JSON (everything you may read; seeds a WorkMail emulator)",
             ExportFormat::Csv => {
                 "CSV (spreadsheets, Microsoft 365 and Google Workspace bulk upload)"
             }
@@ -72,6 +72,9 @@ pub struct DirectoryExport {
     pub organization: Organization,
     pub attributes: Vec<Attribute>,
     pub users: Vec<UserProfile>,
+    /// The ids of the users the directory holds as deleted, known whether or not the role may
+    /// read State (an LDIF export leaves them out).
+    pub deleted: std::collections::BTreeSet<String>,
 }
 
 impl DirectoryExport {

@@ -598,6 +598,29 @@ mod tests {
         assert!(!error.message.contains("raw SDK text"));
     }
 
+    /// A directory that makes writes conditional (LDAP's assertion) refuses one whose user
+    /// changed after the portal's checks: the person gets a conflict with the values now, and
+    /// the record says conflict, not a directory failure.
+    #[test]
+    fn a_write_the_directory_refuses_as_stale_is_a_conflict() {
+        let world = World::new(jane());
+        world.directory.fail_updates(DirectoryErrorKind::Conflict);
+        let edited = jane().with(Field::JobTitle, "Lead");
+        let error = save(&world.admin(), &request(jane(), edited)).expect_err("conflict");
+        assert_eq!(error.kind, ErrorKind::Conflict);
+        assert_eq!(error.status(), 409);
+        assert_eq!(error.conflicts.len(), 1);
+        assert_eq!(error.conflicts[0].field, Field::JobTitle);
+        assert_eq!(error.conflicts[0].yours, "Lead");
+        assert_eq!(error.conflicts[0].theirs, "Engineer");
+        assert_eq!(
+            error.current.as_ref().map(|v| v.get(Field::JobTitle)),
+            Some("Engineer")
+        );
+        assert_eq!(world.only_record().outcome, Some(Outcome::Conflict));
+        assert_eq!(world.audit.open_intents(), 0);
+    }
+
     #[test]
     fn unknown_user_is_not_found() {
         let world = World::new(jane());

@@ -7,9 +7,9 @@ use super::auditing::not_allowed;
 use super::failures::{directory_failure, log_failure};
 use crate::domain::{
     Access, Attribute, AuditEntry, DirectoryExport, ExportFile, ExportFormat, Outcome, UserAccess,
-    UserProfile,
+    UserProfile, UserState,
 };
-use crate::ports::{Directory, DirectoryError, ExportProgress, ExportRequest};
+use crate::ports::{Directory, DirectoryError, DirectoryErrorKind, ExportProgress, ExportRequest};
 use crate::wire::{ApiError, ErrorKind, ExportsView};
 
 /// How many users an export reads at once (DescribeUser calls in flight, a batch at a time).
@@ -24,7 +24,10 @@ pub async fn collect_directory(
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<DirectoryExport, DirectoryError> {
     let organization = directory.organization().await?;
-    let mut users = Vec::new();
+    let mut export = DirectoryExport {
+        organization,
+        ..DirectoryExport::default()
+    };
     let mut readable = std::collections::BTreeSet::new();
     let mut read = 0;
     let mut token: Option<String> = None;
@@ -37,29 +40,74 @@ pub async fn collect_directory(
                 .map(|user| directory.describe_user(&user.user_id))
                 .collect();
             for profile in futures::future::join_all(reads).await {
-                profiles.push(profile?);
+                match profile {
+                    Ok(profile) => profiles.push(profile),
+                    // Gone since the listing: nothing to export.
+                    Err(error) if error.kind == DirectoryErrorKind::UserNotFound => {}
+                    Err(error) => return Err(error),
+                }
             }
         }
-        read += profiles.len();
+        read += page.users.len();
         progress(read);
         for profile in profiles {
             let access = access(&profile);
             if !access.can_view() {
                 continue;
             }
+            if profile.state == Some(UserState::Deleted) {
+                export.deleted.insert(profile.user_id.clone());
+            }
             readable.extend(Attribute::all().filter(|&a| access_to(&access, a) > Access::Hidden));
-            users.push(access.redact(&profile));
+            export.users.push(access.redact(&profile));
         }
         match page.next {
             Some(next) => token = Some(next),
             None => break,
         }
     }
-    Ok(DirectoryExport {
-        organization,
-        attributes: Attribute::all().filter(|a| readable.contains(a)).collect(),
-        users,
-    })
+    export.attributes = Attribute::all().filter(|a| readable.contains(a)).collect();
+    Ok(export)
+}
+
+/// Everything the directory holds, with the server's own access (the `export` command): every
+/// user, every attribute the directory can hold. A failure is what a person may read.
+pub async fn export_everything(
+    directory: &dyn Directory,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<DirectoryExport, ApiError> {
+    let access = UserAccess::everything().without(directory.unavailable_fields());
+    collect_directory(directory, &|_| access.clone(), progress)
+        .await
+        .map_err(|error| directory_failure("export", "*", error))
+}
+
+/// The audit record of an export in `format` (onto `entry`, which names who and from where):
+/// how many users it holds, or why it was refused or failed, in words a person may read.
+pub fn export_record(
+    entry: AuditEntry,
+    format: ExportFormat,
+    result: Result<usize, &ApiError>,
+) -> AuditEntry {
+    let (outcome, detail) = match result {
+        Ok(users) => (
+            Outcome::Exported,
+            format!("{format} export of {users} users"),
+        ),
+        Err(error) => {
+            let outcome = match error.kind {
+                ErrorKind::Forbidden => Outcome::Refused,
+                ErrorKind::BadRequest => Outcome::Invalid,
+                _ => Outcome::DirectoryError,
+            };
+            (outcome, format!("{format} export: {}", error.message))
+        }
+    };
+    AuditEntry {
+        outcome: Some(outcome),
+        detail: Some(detail),
+        ..entry
+    }
 }
 
 /// Whether an export in `format` has what it needs (LDIF: a well-formed base DN).
@@ -154,41 +202,37 @@ impl Caller {
             self.record_export(format, Err(&error)).await;
             return Err(error);
         }
-        let own = match &self.principal.workmail_user {
-            Some(mine) if self.policy().needs_relation(self.roles()) => {
-                self.directory().describe_user(mine).await.ok()
-            }
-            _ => None,
-        };
-        let access = |target: &UserProfile| self.access_between(own.as_ref(), target);
-        let result = collect_directory(self.directory(), &access, progress)
-            .await
-            .map_err(|error| directory_failure("export", "*", error));
+        let result = async {
+            // A role scoped to its own user or department needs that user: without it the
+            // export would quietly hold no one.
+            let own = match &self.principal.workmail_user {
+                Some(mine) if self.policy().needs_relation(self.roles()) => Some(
+                    self.directory()
+                        .describe_user(mine)
+                        .await
+                        .map_err(|error| {
+                            directory_failure("DescribeUser (own user)", mine, error)
+                        })?,
+                ),
+                _ => None,
+            };
+            let access = |target: &UserProfile| self.access_between(own.as_ref(), target);
+            collect_directory(self.directory(), &access, progress)
+                .await
+                .map_err(|error| directory_failure("export", "*", error))
+        }
+        .await;
         self.record_export(format, result.as_ref().map(|e| e.users.len()))
             .await;
         result
     }
 
     async fn record_export(&self, format: ExportFormat, result: Result<usize, &ApiError>) {
-        let (outcome, detail) = match result {
-            Ok(users) => (
-                Outcome::Exported,
-                format!("{format} export of {users} users"),
-            ),
-            Err(error) => {
-                let outcome = match error.kind {
-                    ErrorKind::Forbidden => Outcome::Refused,
-                    ErrorKind::BadRequest => Outcome::Invalid,
-                    _ => Outcome::DirectoryError,
-                };
-                (outcome, format!("{format} export: {}", error.message))
-            }
-        };
-        let entry = AuditEntry {
-            outcome: Some(outcome),
-            detail: Some(detail),
-            ..self.origin.audit_entry(&self.principal.account)
-        };
+        let entry = export_record(
+            self.origin.audit_entry(&self.principal.account),
+            format,
+            result,
+        );
         if let Err(error) = self.audit().record(entry).await {
             tracing::error!(%error, "could not write the audit record of an export");
         }
@@ -367,12 +411,9 @@ mod tests {
             assert_eq!(error.kind, ErrorKind::BadRequest);
         }
         assert!(world.exports.finished().is_empty());
-        assert!(
-            world
-                .outcomes()
-                .iter()
-                .all(|(o, _)| *o == Some(Outcome::Invalid))
-        );
+        let outcomes = world.outcomes();
+        assert_eq!(outcomes.len(), 2);
+        assert!(outcomes.iter().all(|(o, _)| *o == Some(Outcome::Invalid)));
     }
 
     /// A role that may not read a field exports no column for it and no value of it; a user

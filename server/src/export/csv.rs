@@ -166,6 +166,7 @@ mod tests {
             organization: Organization::default(),
             attributes: Attribute::all().collect(),
             users: vec![jane()],
+            deleted: Default::default(),
         };
         let csv = write(&export);
         let lines: Vec<&str> = csv.split("\r\n").collect();
@@ -193,6 +194,7 @@ mod tests {
                 .filter(|a| *a != Attribute::Field(Field::Telephone))
                 .collect(),
             users: vec![jane()],
+            deleted: Default::default(),
         };
         let csv = write(&export);
         assert!(!csv.contains("Office Phone"));

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 /// How long a finished export's file stays downloadable.
 pub const KEEP_FOR: Duration = Duration::from_secs(30 * 60);
+/// The longest an export may run.
+const MAX_RUN: Duration = Duration::from_secs(30 * 60);
 /// Finished exports kept per account (the oldest go first).
 const KEPT_PER_ACCOUNT: usize = 5;
 
@@ -103,9 +105,9 @@ impl ExportJobs for ExportJobRegistry {
         drop(jobs);
         let registry = Arc::clone(&self.jobs);
         let job_id = id.clone();
-        tokio::spawn(async move {
+        let work = tokio::spawn(async move {
             let progress = Arc::new(move |users: usize| read.store(users, Ordering::Relaxed));
-            let result = task(progress).await.map(|export| {
+            task(progress).await.map(|export| {
                 let bytes = render(&export, request.format, request.base_dn.as_deref());
                 let users = export.users.len();
                 let name = file_name(&export.organization, request.format);
@@ -117,7 +119,26 @@ impl ExportJobs for ExportJobRegistry {
                         bytes: bytes.into(),
                     },
                 )
-            });
+            })
+        });
+        // A job that panicked or hangs must not stay "running" (and block the account's next
+        // export) for ever.
+        let stop = work.abort_handle();
+        tokio::spawn(async move {
+            let result = match tokio::time::timeout(MAX_RUN, work).await {
+                Ok(Ok(result)) => result,
+                Ok(Err(error)) => {
+                    tracing::error!(%error, "an export task failed");
+                    Err("The export stopped unexpectedly; the server log says why.".to_owned())
+                }
+                Err(_) => {
+                    stop.abort();
+                    Err(format!(
+                        "The export took longer than {} minutes and was stopped.",
+                        MAX_RUN.as_secs() / 60
+                    ))
+                }
+            };
             let mut jobs = lock(&registry);
             if let Some(job) = jobs.iter_mut().find(|job| job.id == job_id) {
                 job.result = Some(result);

@@ -127,9 +127,11 @@ fn seed_user<'a>(export: &DirectoryExport, user: &'a UserProfile) -> SeedUser<'a
         department: text(Field::Department),
         country: text(Field::Country),
         office: text(Field::Office),
-        hidden_from_global_address_list: export
-            .has(Attribute::Field(hidden))
-            .then(|| parse_flag(user.values.get(hidden))),
+        // Empty when the role may not read it for this user: then no member, not a made-up
+        // `false`.
+        hidden_from_global_address_list: Some(user.values.get(hidden))
+            .filter(|flag| export.has(Attribute::Field(hidden)) && !flag.is_empty())
+            .map(parse_flag),
         enabled_date: date(Fact::EnabledDate, user.enabled_date),
         disabled_date: date(Fact::DisabledDate, user.disabled_date),
         mailbox_provisioned_date: date(Fact::MailboxProvisionedDate, user.mailbox_provisioned_date),
@@ -171,6 +173,7 @@ mod tests {
                     .with(Field::City, ""),
                 ..UserProfile::default()
             }],
+            deleted: Default::default(),
         }
     }
 

@@ -4,7 +4,7 @@
 //! it wrote them; values that are not plain ASCII are base64-encoded, as LDIF requires.
 
 use crate::directory::ldap::AttributeMap;
-use app::domain::{Attribute, DirectoryExport, Fact, Field, UserProfile, UserState};
+use app::domain::{Attribute, DirectoryExport, Fact, Field, UserProfile};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
@@ -15,12 +15,17 @@ pub fn write(export: &DirectoryExport, base_dn: &str) -> String {
     let users: Vec<&UserProfile> = export
         .users
         .iter()
-        .filter(|u| u.state != Some(UserState::Deleted))
+        .filter(|u| !export.deleted.contains(&u.user_id))
         .collect();
     let left_out = export.users.len() - users.len();
     let mut out = format!(
         "# workmail-portal export of organization {}: {} users{}\nversion: 1\n",
-        export.organization.id,
+        export
+            .organization
+            .id
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect::<String>(),
         users.len(),
         if left_out > 0 {
             format!(" ({left_out} deleted users left out)")
@@ -134,7 +139,7 @@ fn escape_dn_value(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::domain::{FieldValues, Organization};
+    use app::domain::{FieldValues, Organization, UserState};
 
     fn user(name: &str, values: FieldValues) -> UserProfile {
         UserProfile {
@@ -154,6 +159,11 @@ mod tests {
                 ..Organization::default()
             },
             attributes: Attribute::all().collect(),
+            deleted: users
+                .iter()
+                .filter(|u| u.state == Some(UserState::Deleted))
+                .map(|u| u.user_id.clone())
+                .collect(),
             users,
         }
     }

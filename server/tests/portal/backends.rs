@@ -6,7 +6,7 @@
 
 use crate::export::{command_config, demo_emulator, export_command};
 use crate::harness::*;
-use crate::slapd::{ADMIN_DN, ADMIN_PASSWORD, PEOPLE_DN, Slapd};
+use crate::slapd::{PEOPLE_DN, PORTAL_DN, PORTAL_PASSWORD, Slapd};
 use app::domain::{Change, Field};
 use app::ports::{Directory, DirectoryErrorKind};
 use reqwest::StatusCode;
@@ -54,8 +54,8 @@ impl Setup {
                 let settings = LdapSettings {
                     url: server.url.clone(),
                     starttls: false,
-                    bind_dn: ADMIN_DN.to_owned(),
-                    bind_password: ADMIN_PASSWORD.to_owned(),
+                    bind_dn: PORTAL_DN.to_owned(),
+                    bind_password: PORTAL_PASSWORD.to_owned(),
                     users_dn: PEOPLE_DN.to_owned(),
                     mapping: AttributeMap::default(),
                 };

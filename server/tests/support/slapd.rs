@@ -1,7 +1,8 @@
 //! A real OpenLDAP server for tests: `slapd` from Debian's package, started as the test's own
 //! user on a free loopback port, with its configuration (cn=config, built with `slapadd`: the
 //! core, cosine and inetorgperson schemas and one mdb database, indexed on the attributes the
-//! portal finds users by) and data in a temp directory.
+//! portal finds users by, with the portal's own account set up as the README says) and data in
+//! a temp directory.
 //! Dropping it stops the server. Tests use `ldapadd`/`ldapsearch` from ldap-utils to load and
 //! read entries. (The edit-page benchmark uses it too.)
 
@@ -17,6 +18,11 @@ pub(crate) const ADMIN_DN: &str = "cn=admin,dc=example,dc=com";
 pub(crate) const ADMIN_PASSWORD: &str = "test-admin-secret";
 /// Where the users go.
 pub(crate) const PEOPLE_DN: &str = "ou=people,dc=example,dc=com";
+/// The portal's own account, as the README sets it up: not the administrator, so access
+/// controls and limits apply to it (it may write everything; its size limit is lifted above
+/// the database's small one, which listing more than 20 users needs).
+pub(crate) const PORTAL_DN: &str = "cn=portal,dc=example,dc=com";
+pub(crate) const PORTAL_PASSWORD: &str = "test-portal-secret";
 
 pub(crate) struct Slapd {
     child: Child,
@@ -54,7 +60,11 @@ impl Slapd {
              objectClass: olcMdbConfig\nolcDatabase: {{1}}mdb\nolcSuffix: {SUFFIX}\n\
              olcRootDN: {ADMIN_DN}\nolcRootPW: {ADMIN_PASSWORD}\n\
              olcDbDirectory: {root}/data\nolcDbMaxSize: 1073741824\n\
-             olcDbIndex: objectClass,uid,mail,entryUUID eq\n",
+             olcDbIndex: objectClass,uid,mail,entryUUID eq\n\
+             olcSizeLimit: 20\n\
+             olcLimits: dn.exact=\"{PORTAL_DN}\" size=unlimited\n\
+             olcAccess: {{0}}to attrs=userPassword by anonymous auth by * none\n\
+             olcAccess: {{1}}to * by dn.exact=\"{PORTAL_DN}\" write by * read\n",
             root = root.display()
         );
         std::fs::write(root.join("config.ldif"), config).expect("config file");
@@ -82,7 +92,9 @@ impl Slapd {
         slapd.wait_ready();
         slapd.add(&format!(
             "dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: example\n\
-             o: Example\n\ndn: {PEOPLE_DN}\nobjectClass: organizationalUnit\nou: people\n"
+             o: Example\n\ndn: {PEOPLE_DN}\nobjectClass: organizationalUnit\nou: people\n\n\
+             dn: {PORTAL_DN}\nobjectClass: organizationalRole\n\
+             objectClass: simpleSecurityObject\ncn: portal\nuserPassword: {PORTAL_PASSWORD}\n"
         ));
         slapd
     }

@@ -16,18 +16,23 @@ pub fn map(error: LdapError, fields: &[(Field, &str)]) -> DirectoryError {
             // inappropriateAuthentication, invalidCredentials, strongerAuthRequired,
             // confidentialityRequired
             48 | 49 | 8 | 13 => DirectoryErrorKind::AuthenticationFailed,
-            // busy, unavailable, unwillingToPerform, other
-            51 | 52 | 53 | 80 => DirectoryErrorKind::Unavailable,
-            // timeLimitExceeded, adminLimitExceeded
-            3 | 11 => DirectoryErrorKind::Timeout,
-            // assertionFailed: the user changed since the portal read it
-            122 => DirectoryErrorKind::Conflict,
+            // busy, unavailable, other
+            51 | 52 | 80 => DirectoryErrorKind::Unavailable,
+            // unwillingToPerform (a read-only replica; a change the server never makes)
+            53 => DirectoryErrorKind::UnsupportedOperation,
+            // timeLimitExceeded
+            3 => DirectoryErrorKind::Timeout,
+            // assertionFailed, or noSuchAttribute (the value read, to be deleted, is gone):
+            // the user changed since the portal read it
+            122 | 16 => DirectoryErrorKind::Conflict,
             // unavailableCriticalExtension: the server does not know the assertion control
             12 => DirectoryErrorKind::UnsupportedOperation,
             // constraintViolation, invalidAttributeSyntax, undefinedAttributeType,
-            // noSuchAttribute, attributeOrValueExists, objectClassViolation,
-            // notAllowedOnRDN, objectClassModsProhibited
-            19 | 21 | 17 | 16 | 20 | 65 | 67 | 69 => DirectoryErrorKind::InvalidParameter,
+            // attributeOrValueExists, objectClassViolation, notAllowedOnRDN,
+            // objectClassModsProhibited
+            19 | 21 | 17 | 20 | 65 | 67 | 69 => DirectoryErrorKind::InvalidParameter,
+            // sizeLimitExceeded (the bind DN needs an unlimited size limit: see the README),
+            // adminLimitExceeded and the rest
             _ => DirectoryErrorKind::Unexpected,
         },
         LdapError::Timeout { .. } => DirectoryErrorKind::Timeout,
@@ -45,7 +50,16 @@ pub fn map(error: LdapError, fields: &[(Field, &str)]) -> DirectoryError {
         }
         _ => None,
     };
-    DirectoryError::new(kind, error.to_string()).with_field(field)
+    let mut detail = error.to_string();
+    if let LdapError::LdapResult { result } = &error
+        && result.rc == 4
+    {
+        detail.push_str(
+            "; the server's size limit stopped the listing: give the portal's bind DN an \
+             unlimited size limit (OpenLDAP: olcLimits size=unlimited)",
+        );
+    }
+    DirectoryError::new(kind, detail).with_field(field)
 }
 
 /// The field whose attribute the server's diagnostic names (`sn: value #0 invalid per
@@ -86,7 +100,10 @@ mod tests {
         assert_eq!(kind(49), DirectoryErrorKind::AuthenticationFailed);
         assert_eq!(kind(51), DirectoryErrorKind::Unavailable);
         assert_eq!(kind(52), DirectoryErrorKind::Unavailable);
+        assert_eq!(kind(53), DirectoryErrorKind::UnsupportedOperation);
+        assert!(map(result(4, ""), &[]).detail.contains("olcLimits"));
         assert_eq!(kind(122), DirectoryErrorKind::Conflict);
+        assert_eq!(kind(16), DirectoryErrorKind::Conflict);
         assert_eq!(kind(19), DirectoryErrorKind::InvalidParameter);
         assert_eq!(kind(65), DirectoryErrorKind::InvalidParameter);
         assert_eq!(kind(1), DirectoryErrorKind::Unexpected);

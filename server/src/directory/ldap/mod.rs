@@ -3,7 +3,9 @@
 //! - One connection, bound as `PORTAL_LDAP_BIND_DN`, shared by every request (LDAP multiplexes
 //!   operations on it); one that broke is dropped, and the next call connects again.
 //! - A user is found under `PORTAL_LDAP_USERS_DN` by id (`entryUUID`), user name or email.
-//! - A save sends only the changed attributes (an emptied field deletes its attribute), under
+//! - A save sends only the changed attributes: it deletes the value the portal read and adds
+//!   the new one, so other values of a multi-valued attribute stay (an emptied field deletes
+//!   its value), under
 //!   the assertion control (RFC 4528, critical; `conditional_writes = false` in the mapping
 //!   for servers without it): the write happens only if every changed attribute still has the
 //!   value the portal read, so no other write can slip in between check and write.
@@ -230,13 +232,20 @@ impl Directory for LdapDirectory {
                         HashSet::from([class.clone()]),
                     ));
                 }
-                let values = if change.to.is_empty() {
-                    HashSet::new()
-                } else {
-                    HashSet::from([change.to.clone()])
-                };
-                // Replace with no values deletes the attribute (and is no error if it is absent).
-                modifications.push(Mod::Replace(attribute.to_owned(), values));
+                // The value shown is the attribute's first; others stay as they are. Deleting
+                // the value read fails (noSuchAttribute) if it is gone: another condition.
+                if !change.from.is_empty() {
+                    modifications.push(Mod::Delete(
+                        attribute.to_owned(),
+                        HashSet::from([change.from.clone()]),
+                    ));
+                }
+                if !change.to.is_empty() {
+                    modifications.push(Mod::Add(
+                        attribute.to_owned(),
+                        HashSet::from([change.to.clone()]),
+                    ));
+                }
                 if change.from.is_empty() {
                     assertion.push_str(&format!("(!({attribute}=*))"));
                 } else {
