@@ -112,8 +112,12 @@ fn exports_view(view: ExportsView) -> impl IntoView {
 
 fn job_row(job: ExportJob) -> impl IntoView {
     let status = match job.state {
+        ExportState::Running { read, expected: 0 } => {
+            view! { <span role="status">{format!("Reading users: {read} so far")}</span> }
+                .into_any()
+        }
         ExportState::Running { read, expected } => {
-            let max = expected.max(read).max(1);
+            let max = expected.max(read);
             view! {
                 <span role="status">{format!("Reading users: {read} of about {max}")}</span>
                 <progress max=max value=read>

@@ -138,7 +138,8 @@ pub struct ExportRequest {
     pub format: ExportFormat,
     /// Where LDIF entries go (LDIF only).
     pub base_dn: Option<String>,
-    /// About how many users the directory holds, for the progress shown meanwhile.
+    /// About how many users the directory holds, for the progress shown meanwhile (0: not
+    /// said, to a role that may not see the whole organization).
     pub expected: usize,
 }
 
