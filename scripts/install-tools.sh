@@ -65,10 +65,11 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-if [ ! -x /usr/sbin/slapd ] || [ ! -x /usr/bin/ldapadd ]; then
-  # OpenLDAP for the LDAP directory's tests, which start their own slapd. policy-rc.d keeps the
-  # package from starting (and leaving running) the system's server.
-  log "installing Debian's slapd and ldap-utils"
+if [ ! -x /usr/sbin/slapd ] || [ ! -x /usr/bin/ldapadd ] || ! command -v openssl >/dev/null; then
+  # OpenLDAP for the LDAP directory's tests, which start their own slapd (openssl makes their
+  # TLS certificates). policy-rc.d keeps the package from starting (and leaving running) the
+  # system's server.
+  log "installing Debian's slapd, ldap-utils and openssl"
   policy=/usr/sbin/policy-rc.d
   had_policy=false
   [ -e "$policy" ] && had_policy=true
@@ -77,7 +78,7 @@ if [ ! -x /usr/sbin/slapd ] || [ ! -x /usr/bin/ldapadd ]; then
     chmod +x "$policy"
   fi
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils openssl >/dev/null
   $had_policy || rm -f "$policy"
 fi
 

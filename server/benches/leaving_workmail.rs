@@ -101,6 +101,7 @@ async fn run() {
             bind_password: PORTAL_PASSWORD.to_owned(),
             users_dn: PEOPLE_DN.to_owned(),
             mapping: AttributeMap::default(),
+            ca_file: None,
         })),
         ..PortalConfig::default()
     };

@@ -58,6 +58,7 @@ impl Setup {
                     bind_password: PORTAL_PASSWORD.to_owned(),
                     users_dn: PEOPLE_DN.to_owned(),
                     mapping: AttributeMap::default(),
+                    ca_file: None,
                 };
                 let data = tempfile::tempdir().expect("temp dir");
                 let config = workmail_portal::config::PortalConfig {
@@ -409,4 +410,38 @@ async fn the_portal_on_ldap_shows_every_user_as_workmail_held_it() {
     }
     assert!(compared >= 50, "{compared} users compared");
     emulator.shutdown().await;
+}
+
+/// TLS to the directory is verified: ldaps:// and StartTLS work with the CA that signed the
+/// server's certificate (`PORTAL_LDAP_CA_FILE`), and without it the portal refuses to talk to
+/// a server it cannot verify.
+#[tokio::test]
+async fn ldap_over_tls_trusts_only_the_configured_ca() {
+    if !slapd_or_skip("ldap_over_tls_trusts_only_the_configured_ca") {
+        return;
+    }
+    let server = Slapd::start_tls();
+    let (ldaps, ca) = server.tls.clone().expect("TLS listener");
+    let settings = |url: &str, starttls: bool, ca_file: Option<std::path::PathBuf>| LdapSettings {
+        url: url.to_owned(),
+        starttls,
+        bind_dn: PORTAL_DN.to_owned(),
+        bind_password: PORTAL_PASSWORD.to_owned(),
+        users_dn: PEOPLE_DN.to_owned(),
+        mapping: AttributeMap::default(),
+        ca_file,
+    };
+    let timeout = std::time::Duration::from_secs(5);
+    for (url, starttls) in [(ldaps.as_str(), false), (server.url.as_str(), true)] {
+        let trusted = LdapDirectory::new(settings(url, starttls, Some(ca.clone())), timeout);
+        let organization = trusted.organization().await.expect("TLS with the CA");
+        assert_eq!(organization.id, PEOPLE_DN, "{url}");
+        let untrusted = LdapDirectory::new(settings(url, starttls, None), timeout);
+        let error = untrusted.organization().await.expect_err("unverified");
+        assert_eq!(
+            error.kind,
+            DirectoryErrorKind::Unreachable,
+            "{url}: {error}"
+        );
+    }
 }

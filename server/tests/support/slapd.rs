@@ -27,6 +27,9 @@ pub(crate) const PORTAL_PASSWORD: &str = "test-portal-secret";
 pub(crate) struct Slapd {
     child: Child,
     pub(crate) url: String,
+    /// With [`Slapd::start_tls`]: the ldaps:// URL, and the test CA that signed the server's
+    /// certificate (for 127.0.0.1), which StartTLS on [`Slapd::url`] offers too.
+    pub(crate) tls: Option<(String, std::path::PathBuf)>,
     _dir: tempfile::TempDir,
 }
 
@@ -38,14 +41,36 @@ pub(crate) fn installed() -> bool {
 }
 
 impl Slapd {
-    /// Starts slapd with an empty database holding only the suffix and `ou=people`.
+    /// Starts slapd with an empty database holding only the suffix, `ou=people` and the
+    /// portal's account.
     pub(crate) fn start() -> Slapd {
+        Self::start_with(false)
+    }
+
+    /// [`Slapd::start`], also serving TLS with a certificate of a CA made for the test
+    /// (`openssl` makes both).
+    pub(crate) fn start_tls() -> Slapd {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Slapd {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
+        let tls_config = if tls {
+            make_certificates(root);
+            format!(
+                "olcTLSCACertificateFile: {root}/ca.pem\nolcTLSCertificateFile: {root}/server.pem\n\
+                 olcTLSCertificateKeyFile: {root}/server.key\n",
+                root = root.display()
+            )
+        } else {
+            String::new()
+        };
         std::fs::create_dir_all(root.join("slapd.d")).expect("config dir");
         std::fs::create_dir_all(root.join("data")).expect("data dir");
         let config = format!(
-            "dn: cn=config\nobjectClass: olcGlobal\ncn: config\nolcPidFile: {root}/slapd.pid\n\n\
+            "dn: cn=config\nobjectClass: olcGlobal\ncn: config\nolcPidFile: {root}/slapd.pid\n\
+             {tls_config}\n\
              dn: cn=schema,cn=config\nobjectClass: olcSchemaConfig\ncn: schema\n\n\
              include: file:///etc/ldap/schema/core.ldif\n\n\
              include: file:///etc/ldap/schema/cosine.ldif\n\n\
@@ -75,11 +100,21 @@ impl Slapd {
             .arg(root.join("config.ldif")));
         let port = free_port();
         let url = format!("ldap://127.0.0.1:{port}");
+        let tls = tls.then(|| {
+            (
+                format!("ldaps://127.0.0.1:{}", free_port()),
+                root.join("ca.pem"),
+            )
+        });
+        let listeners = match &tls {
+            Some((ldaps, _)) => format!("{url}/ {ldaps}/"),
+            None => format!("{url}/"),
+        };
         // `-d 0`: stay in the foreground (a child this test owns), logging nothing.
         let child = Command::new("/usr/sbin/slapd")
             .arg("-F")
             .arg(root.join("slapd.d"))
-            .args(["-h", &format!("{url}/"), "-d", "0"])
+            .args(["-h", &listeners, "-d", "0"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -87,6 +122,7 @@ impl Slapd {
         let slapd = Slapd {
             child,
             url,
+            tls,
             _dir: dir,
         };
         slapd.wait_ready();
@@ -208,6 +244,64 @@ fn run(command: &mut Command) {
         "{command:?} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// A CA and a server certificate it signed for 127.0.0.1, in `root` (`ca.pem`, `server.pem`,
+/// `server.key`).
+fn make_certificates(root: &Path) {
+    let openssl = |args: &[&str]| {
+        run(Command::new("openssl").current_dir(root).args(args));
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=workmail-portal test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(
+        root.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n\
+         keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("extensions file");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
 }
 
 fn free_port() -> u16 {

@@ -14,6 +14,7 @@
 mod errors;
 pub mod mapping;
 mod settings;
+mod tls;
 
 pub use mapping::AttributeMap;
 pub use settings::LdapSettings;
@@ -33,6 +34,8 @@ const PAGE_SIZE: i32 = 500;
 pub struct LdapDirectory {
     settings: LdapSettings,
     timeout: Duration,
+    /// The TLS client configuration, or why there is none (checked at start-up too).
+    tls: Result<std::sync::Arc<rustls::ClientConfig>, String>,
     connection: tokio::sync::Mutex<Option<Ldap>>,
 }
 
@@ -73,6 +76,7 @@ impl LdapDirectory {
     /// A directory that connects at its first use; `timeout` bounds each operation.
     pub fn new(settings: LdapSettings, timeout: Duration) -> Self {
         Self {
+            tls: tls::client_config(settings.ca_file.as_deref()),
             settings,
             timeout,
             connection: tokio::sync::Mutex::new(None),
@@ -91,9 +95,13 @@ impl LdapDirectory {
         {
             return Ok(ldap.clone());
         }
+        let tls = self.tls.clone().map_err(|problem| {
+            DirectoryError::new(DirectoryErrorKind::Unreachable, format!("TLS: {problem}"))
+        })?;
         let settings = LdapConnSettings::new()
             .set_conn_timeout(self.timeout)
-            .set_starttls(self.settings.starttls);
+            .set_starttls(self.settings.starttls)
+            .set_config(tls);
         let (connection, mut ldap) = LdapConnAsync::with_settings(settings, &self.settings.url)
             .await
             .map_err(|e| errors::map(e, &[]))?;

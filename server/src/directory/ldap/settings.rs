@@ -19,6 +19,8 @@ pub struct LdapSettings {
     /// Where the users are (searched with subtree scope).
     pub users_dn: String,
     pub mapping: AttributeMap,
+    /// The certificate authorities to trust instead of the system's (PEM).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl fmt::Debug for LdapSettings {
@@ -30,6 +32,7 @@ impl fmt::Debug for LdapSettings {
             .field("bind_password", &"(hidden)")
             .field("users_dn", &self.users_dn)
             .field("mapping", &self.mapping)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -84,6 +87,11 @@ impl LdapSettings {
                 .map_err(|problem| invalid("PORTAL_LDAP_MAPPING", problem))?,
             None => AttributeMap::default(),
         };
+        let ca_file = get("PORTAL_LDAP_CA_FILE").map(std::path::PathBuf::from);
+        if let Some(path) = &ca_file {
+            super::tls::client_config(Some(path))
+                .map_err(|problem| invalid("PORTAL_LDAP_CA_FILE", problem))?;
+        }
         Ok(Self {
             url,
             starttls,
@@ -91,6 +99,7 @@ impl LdapSettings {
             bind_password,
             users_dn,
             mapping,
+            ca_file,
         })
     }
 }
@@ -175,6 +184,10 @@ mod tests {
         assert_eq!(
             setting(with(&[("PORTAL_LDAP_MAPPING", "/nonexistent.toml")])),
             "PORTAL_LDAP_MAPPING"
+        );
+        assert_eq!(
+            setting(with(&[("PORTAL_LDAP_CA_FILE", "/nonexistent.pem")])),
+            "PORTAL_LDAP_CA_FILE"
         );
     }
 
