@@ -18,6 +18,10 @@ pub const CONFIRM_PATH: &str = "/confirm";
 pub const SSO_START_PATH: &str = "/auth/oidc/login";
 /// The identity provider sends the browser back here.
 pub const SSO_CALLBACK_PATH: &str = "/auth/oidc/callback";
+/// Liveness: the process answers (no session).
+pub const HEALTHZ_PATH: &str = "/healthz";
+/// Readiness: the portal's dependencies answer and it is not draining (no session).
+pub const READYZ_PATH: &str = "/readyz";
 /// Sign-out posts here.
 pub const LOGOUT_PATH: &str = "/logout";
 /// The signed-in person's own profile; its form posts here without JavaScript.
@@ -77,11 +81,12 @@ pub fn history_path(user: &str) -> String {
     format!("{}/history", user_path(user))
 }
 
-/// Paths anyone may request without a session: signing in and static files.
+/// Paths anyone may request without a session: signing in, static files and the health
+/// checks.
 pub fn is_public(path: &str) -> bool {
     matches!(
         path,
-        LOGIN_PATH | SSO_START_PATH | SSO_CALLBACK_PATH | FAVICON_PATH
+        LOGIN_PATH | SSO_START_PATH | SSO_CALLBACK_PATH | FAVICON_PATH | HEALTHZ_PATH | READYZ_PATH
     ) || path.starts_with(PKG_PREFIX)
 }
 

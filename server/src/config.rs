@@ -81,6 +81,9 @@ pub struct PortalConfig {
     pub audit_retention: Option<Duration>,
     /// How often the directory index is rebuilt from ListUsers.
     pub directory_refresh: Duration,
+    /// On SIGTERM, how long the replica answers while failing readiness, before it stops
+    /// accepting connections (load balancers notice it is draining meanwhile).
+    pub drain: Duration,
     /// Most users the directory index holds (bounds its memory).
     pub directory_index_limit: usize,
     /// Users in the embedded demo organization.
@@ -116,6 +119,7 @@ impl Default for PortalConfig {
             audit_redacted_fields: Vec::new(),
             audit_retention: None,
             directory_refresh: Duration::from_secs(300),
+            drain: Duration::from_secs(5),
             directory_index_limit: 200_000,
             demo_users: 50,
             sso: None,
@@ -295,6 +299,15 @@ impl PortalConfig {
                 )
             })?;
             config.directory_refresh = Duration::from_secs(seconds);
+        }
+        if let Some(seconds) = get("PORTAL_DRAIN_SECONDS") {
+            let seconds: u64 = seconds.parse().ok().filter(|&s| s <= 300).ok_or_else(|| {
+                invalid(
+                    "PORTAL_DRAIN_SECONDS",
+                    format!("`{seconds}` is not a whole number of seconds from 0 to 300"),
+                )
+            })?;
+            config.drain = Duration::from_secs(seconds);
         }
         if let Some(users) = get("PORTAL_DEMO_USERS") {
             config.demo_users = users
@@ -564,6 +577,7 @@ mod tests {
     fn bad_values_name_the_setting() {
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[("PORTAL_DIRECTORY", "ldap")], "PORTAL_LDAP_URL"),
+            (&[("PORTAL_DRAIN_SECONDS", "301")], "PORTAL_DRAIN_SECONDS"),
             (
                 &[("PORTAL_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.0/40")],
                 "PORTAL_TRUSTED_PROXIES",

@@ -75,6 +75,7 @@ async fn main() -> ExitCode {
         Ok(conf) => with_hash_files(conf.leptos_options),
         Err(error) => return fail(&format!("invalid LEPTOS_* setting: {error}")),
     };
+    let drain = config.drain;
     let mut portal = match workmail_portal::start(config, leptos_options).await {
         Ok(portal) => portal,
         Err(error) => return fail(&error.to_string()),
@@ -89,8 +90,24 @@ async fn main() -> ExitCode {
     if stopped_by_itself {
         return fail("the server stopped unexpectedly");
     }
+    // Fail readiness first, so that load balancers stop sending requests; then stop accepting
+    // connections and let the requests in flight finish (bounded).
+    tracing::info!(
+        seconds = drain.as_secs(),
+        "draining: /readyz answers 503 from now on"
+    );
+    portal.start_draining();
+    tokio::time::sleep(drain).await;
     tracing::info!("shutting down");
-    portal.shutdown().await;
+    if tokio::time::timeout(IN_FLIGHT_LIMIT, portal.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "requests were still running after {} s; stopping anyway",
+            IN_FLIGHT_LIMIT.as_secs()
+        );
+    }
     ExitCode::SUCCESS
 }
 
@@ -106,6 +123,9 @@ fn with_hash_files(mut options: leptos::config::LeptosOptions) -> leptos::config
     }
     options
 }
+
+/// How long requests in flight may run once the portal stops accepting connections.
+const IN_FLIGHT_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 fn fail(message: &str) -> ExitCode {
     tracing::error!("{message}");

@@ -2,12 +2,13 @@
 
 use crate::state::AppState;
 use crate::{
-    account_forms, api_status, audit, auth, export, form_post, origin_check, request_origin,
-    security_headers, sso, static_files,
+    account_forms, api_status, audit, auth, export, form_post, health, origin_check,
+    request_origin, security_headers, sso, static_files,
 };
 use app::routes::{
     ACCOUNTS_PATH, AUDIT_CSV_PATH, AUDIT_JSON_PATH, CONFIRM_PATH, EXPORT_FILE_ROUTE, EXPORT_PATH,
-    LOGIN_PATH, LOGOUT_PATH, ME_PATH, SSO_CALLBACK_PATH, SSO_START_PATH, USER_ROUTE,
+    HEALTHZ_PATH, LOGIN_PATH, LOGOUT_PATH, ME_PATH, READYZ_PATH, SSO_CALLBACK_PATH, SSO_START_PATH,
+    USER_ROUTE,
 };
 use axum::Router;
 use axum::routing::{get, post};
@@ -33,6 +34,8 @@ pub fn router(state: AppState) -> Router {
         .route(ACCOUNTS_PATH, post(account_forms::change_account_form))
         .route(EXPORT_PATH, post(export::forms::start_export_form))
         .route(EXPORT_FILE_ROUTE, get(export::forms::download))
+        .route(HEALTHZ_PATH, get(health::healthz))
+        .route(READYZ_PATH, get(health::readyz))
         .route(SSO_START_PATH, get(sso::start))
         .route(SSO_CALLBACK_PATH, get(sso::callback))
         .route(AUDIT_CSV_PATH, get(audit::export::csv))

@@ -11,6 +11,7 @@ use crate::client_address::TrustedProxies;
 use crate::config::{DirectorySetting, PortalConfig};
 use crate::directory::connect::connect;
 use crate::export::jobs::ExportJobRegistry;
+use crate::health::Health;
 use crate::origin_check::OwnOrigin;
 use crate::security_headers::SecurityHeaders;
 use crate::sso::OidcProvider;
@@ -50,6 +51,8 @@ pub struct RunningPortal {
     uses_departments: bool,
     /// Session clean-up, audit reconciliation and retention.
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// Set by [`RunningPortal::start_draining`]; `/readyz` answers 503 from then on.
+    draining: Arc<std::sync::atomic::AtomicBool>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -101,6 +104,13 @@ impl RunningPortal {
         refresh_index(&self.index, &*self.directory, self.uses_departments)
             .await
             .map_err(|e| e.to_string())
+    }
+
+    /// Fails readiness from now on, so that load balancers stop sending new requests before
+    /// [`RunningPortal::shutdown`].
+    pub fn start_draining(&self) {
+        self.draining
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Runs until the server stops (the binary waits on this).
@@ -190,6 +200,7 @@ pub async fn start(
         sso_ready: false,
         sign_out_origin: None,
     };
+    let health = Health::new(database.pool.clone(), sessions.clone(), directory.clone());
     let state = AppState {
         leptos_options: leptos_options.clone(),
         services: Services {
@@ -218,6 +229,7 @@ pub async fn start(
         },
         trusted_proxies: TrustedProxies(config.trusted_proxies.clone().into()),
         sign_in_options,
+        health: health.clone(),
     };
     let app = crate::router::router(state);
 
@@ -266,6 +278,7 @@ pub async fn start(
         index,
         uses_departments: departments,
         background,
+        draining: health.draining,
         stop: Some(stop),
         task,
     })

@@ -24,6 +24,8 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     /// How people sign in here, for the sign-in page.
     pub sign_in_options: SignInOptions,
+    /// What `/readyz` asks, and whether the replica is draining.
+    pub health: crate::health::Health,
 }
 
 impl AppState {

@@ -35,6 +35,8 @@ mod directory_errors;
 mod export;
 #[path = "portal/form_post.rs"]
 mod form_post;
+#[path = "portal/health.rs"]
+mod health;
 #[path = "portal/malformed.rs"]
 mod malformed;
 #[path = "portal/saving.rs"]

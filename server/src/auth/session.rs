@@ -73,6 +73,13 @@ impl SessionBackend {
         }
     }
 
+    /// Whether the store answers (readiness): reads a session that does not exist.
+    pub async fn ping(&self) -> Result<(), String> {
+        on_store!(self, store => store.load(&Id::default()).await)
+            .map(|_| ())
+            .map_err(|error| error.to_string())
+    }
+
     /// Deletes expired sessions every `period` (the memory store forgets them on load).
     pub fn spawn_cleanup(&self, period: Duration) -> Option<tokio::task::JoinHandle<()>> {
         if matches!(self, SessionBackend::Memory(_)) {

@@ -1,0 +1,77 @@
+//! `/healthz` and `/readyz`: answered without a session; readiness names what fails (the
+//! directory, the portal database) and fails while the replica drains.
+
+use crate::harness::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+use workmail_emulator::{FaultKind, Faults};
+
+async fn probe(portal: &Portal, path: &str) -> (StatusCode, Value) {
+    // No session cookie: a load balancer has none.
+    let response = portal
+        .http
+        .get(portal.url(path))
+        .send()
+        .await
+        .expect("answer");
+    let status = response.status();
+    assert!(
+        response.headers().get("set-cookie").is_none(),
+        "a probe makes no session"
+    );
+    (status, response.json().await.expect("JSON"))
+}
+
+#[tokio::test]
+async fn both_answer_without_a_session() {
+    let portal = start_signed_out(|_| {}).await;
+    assert_eq!(
+        probe(&portal, "/healthz").await,
+        (StatusCode::OK, json!({ "status": "ok" }))
+    );
+    assert_eq!(
+        probe(&portal, "/readyz").await,
+        (StatusCode::OK, json!({ "ready": true }))
+    );
+}
+
+#[tokio::test]
+async fn readiness_names_a_directory_that_does_not_answer_and_recovers() {
+    let portal = start_signed_out(|_| {}).await;
+    portal.inject("DescribeOrganization", FaultKind::DirectoryUnavailable);
+    let (status, body) = probe(&portal, "/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body, json!({ "ready": false, "failing": ["directory"] }));
+    // Liveness does not depend on the directory.
+    assert_eq!(probe(&portal, "/healthz").await.0, StatusCode::OK);
+    portal
+        .emulator()
+        .set_faults(Faults::default())
+        .expect("no faults");
+    // The last answer is reused for two seconds.
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    assert_eq!(probe(&portal, "/readyz").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_draining_replica_is_not_ready() {
+    let portal = start_signed_out(|_| {}).await;
+    portal.portal.start_draining();
+    let (status, body) = probe(&portal, "/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["failing"], json!(["draining"]));
+    // It still serves what is in flight and what still arrives.
+    assert_eq!(probe(&portal, "/healthz").await.0, StatusCode::OK);
+    let (status, _) = portal.page("/login").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn readiness_names_a_portal_database_that_does_not_answer() {
+    let portal = start_signed_out(|_| {}).await;
+    portal.portal.database().pool.close().await;
+    let (status, body) = probe(&portal, "/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["failing"], json!(["database"]));
+}
