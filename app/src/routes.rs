@@ -81,6 +81,55 @@ pub fn history_path(user: &str) -> String {
     format!("{}/history", user_path(user))
 }
 
+/// The route `path` belongs to, without anything a person typed or is (a user id, a file
+/// name): what the server log names, so that it can be grouped by route.
+pub fn route_template(path: &str) -> std::borrow::Cow<'static, str> {
+    const FIXED: [&str; 18] = [
+        HOME_PATH,
+        LOGIN_PATH,
+        CONFIRM_PATH,
+        SSO_START_PATH,
+        SSO_CALLBACK_PATH,
+        HEALTHZ_PATH,
+        READYZ_PATH,
+        LOGOUT_PATH,
+        ME_PATH,
+        USERS_PATH,
+        AUDIT_PATH,
+        AUDIT_CSV_PATH,
+        AUDIT_JSON_PATH,
+        ACCOUNTS_PATH,
+        EXPORT_PATH,
+        FAVICON_PATH,
+        DIRECTORY_SEARCH_SCRIPT,
+        API_PREFIX,
+    ];
+    if let Some(fixed) = FIXED.into_iter().find(|fixed| *fixed == path) {
+        return fixed.into();
+    }
+    if let Some(function) = path.strip_prefix(API_PREFIX) {
+        // Server function names are the portal's own.
+        if !function.is_empty() && function.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            return path.to_owned().into();
+        }
+        return "/api/{unknown}".into();
+    }
+    if path.starts_with(PKG_PREFIX) {
+        return "/pkg/{file}".into();
+    }
+    if path.starts_with("/admin/export/") {
+        return EXPORT_FILE_ROUTE.into();
+    }
+    if let Some(rest) = path.strip_prefix("/users/") {
+        return if rest.ends_with("/history") {
+            "/users/{id}/history".into()
+        } else {
+            USER_ROUTE.into()
+        };
+    }
+    "{other}".into()
+}
+
 /// Paths anyone may request without a session: signing in, static files and the health
 /// checks.
 pub fn is_public(path: &str) -> bool {
@@ -140,6 +189,21 @@ pub fn login_url(path_and_query: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_never_holds_what_the_path_names() {
+        assert_eq!(route_template("/users/jane.doe"), USER_ROUTE);
+        assert_eq!(
+            route_template("/users/jane.doe/history"),
+            "/users/{id}/history"
+        );
+        assert_eq!(route_template("/admin/export/0123abcd"), EXPORT_FILE_ROUTE);
+        assert_eq!(route_template("/api/get_user"), "/api/get_user");
+        assert_eq!(route_template("/api/jane@x"), "/api/{unknown}");
+        assert_eq!(route_template("/pkg/app-1a2b.wasm"), "/pkg/{file}");
+        assert_eq!(route_template("/login"), LOGIN_PATH);
+        assert_eq!(route_template("/wp-admin/secret"), "{other}");
+    }
 
     #[test]
     fn user_paths_encode_only_what_a_path_segment_needs() {

@@ -26,6 +26,16 @@ pub enum DirectorySetting {
     Ldap(Box<crate::directory::ldap::LdapSettings>),
 }
 
+/// How the server log is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Lines for people.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
 /// Where sessions are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SessionStoreSetting {
@@ -81,6 +91,8 @@ pub struct PortalConfig {
     pub audit_retention: Option<Duration>,
     /// How often the directory index is rebuilt from ListUsers.
     pub directory_refresh: Duration,
+    /// How the server log is written (`PORTAL_LOG_FORMAT`).
+    pub log_format: LogFormat,
     /// On SIGTERM, how long the replica answers while failing readiness, before it stops
     /// accepting connections (load balancers notice it is draining meanwhile).
     pub drain: Duration,
@@ -120,6 +132,7 @@ impl Default for PortalConfig {
             audit_retention: None,
             directory_refresh: Duration::from_secs(300),
             drain: Duration::from_secs(5),
+            log_format: LogFormat::Text,
             directory_index_limit: 200_000,
             demo_users: 50,
             sso: None,
@@ -300,6 +313,16 @@ impl PortalConfig {
             })?;
             config.directory_refresh = Duration::from_secs(seconds);
         }
+        config.log_format = match get("PORTAL_LOG_FORMAT") {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(invalid(
+                    "PORTAL_LOG_FORMAT",
+                    format!("`{other}` is neither text nor json"),
+                ));
+            }
+        };
         if let Some(seconds) = get("PORTAL_DRAIN_SECONDS") {
             let seconds: u64 = seconds.parse().ok().filter(|&s| s <= 300).ok_or_else(|| {
                 invalid(
@@ -578,6 +601,7 @@ mod tests {
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[("PORTAL_DIRECTORY", "ldap")], "PORTAL_LDAP_URL"),
             (&[("PORTAL_DRAIN_SECONDS", "301")], "PORTAL_DRAIN_SECONDS"),
+            (&[("PORTAL_LOG_FORMAT", "xml")], "PORTAL_LOG_FORMAT"),
             (
                 &[("PORTAL_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.0/40")],
                 "PORTAL_TRUSTED_PROXIES",

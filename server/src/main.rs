@@ -5,18 +5,29 @@
 
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
-use workmail_portal::config::PortalConfig;
+use workmail_portal::config::{LogFormat, PortalConfig};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,aws_smithy_runtime=warn,aws_config=warn")),
-        )
-        .init();
-
-    let config = match PortalConfig::from_env() {
+    let config = PortalConfig::from_env();
+    let format = config
+        .as_ref()
+        .map(|config| config.log_format)
+        .unwrap_or_default();
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,aws_smithy_runtime=warn,aws_config=warn"));
+    match format {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        // One object a line: the time, the level, the message and its fields, and the
+        // request's span (its id).
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .init(),
+    }
+    let config = match config {
         Ok(config) => config,
         Err(error) => return fail(&format!("invalid setting {error}")),
     };
@@ -81,7 +92,10 @@ async fn main() -> ExitCode {
         Err(error) => return fail(&error.to_string()),
     };
     tracing::info!("workmail-portal listening on {}", portal.url());
-    println!("workmail-portal: open {}/login", portal.url());
+    if format == LogFormat::Text {
+        // JSON logs are for collectors: every line of stdout is one object.
+        println!("workmail-portal: open {}/login", portal.url());
+    }
 
     let stopped_by_itself = tokio::select! {
         _ = portal.wait() => true,

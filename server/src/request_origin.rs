@@ -1,6 +1,7 @@
 //! Gives every request an id and notes where it came from ([`RequestOrigin`]), for the audit
 //! log and the server log; the id goes back in the `x-request-id` response header so a person
-//! can quote it.
+//! can quote it. Every log line of the request carries the id (a span), and one line sums the
+//! request up: method, route (a template: no user data), status, duration, account.
 
 use crate::client_address::TrustedProxies;
 use app::session::RequestOrigin;
@@ -11,6 +12,12 @@ use axum::middleware::Next;
 use axum::response::Response;
 use http::{HeaderValue, Request};
 use std::net::SocketAddr;
+use tracing::Instrument;
+
+/// The signed-in account of a request, put on its response by the session layer so that the
+/// request's log line can name it.
+#[derive(Clone, Debug)]
+pub struct AnsweredFor(pub String);
 
 /// The response header carrying the request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -37,8 +44,26 @@ pub async fn assign(
         client: client.map(|c| c.to_string()),
     };
     let header = HeaderValue::from_str(&origin.request_id).ok();
+    let span = tracing::info_span!("request", request_id = %origin.request_id);
+    let method = request.method().clone();
+    let route = app::routes::route_template(request.uri().path());
     request.extensions_mut().insert(origin);
-    let mut response = next.run(request).await;
+    let started = std::time::Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let account = response
+        .extensions()
+        .get::<AnsweredFor>()
+        .map(|account| account.0.as_str());
+    span.in_scope(|| {
+        tracing::info!(
+            %method,
+            route = %route,
+            status = response.status().as_u16(),
+            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            account = account.unwrap_or("-"),
+            "answered"
+        );
+    });
     if let Some(header) = header {
         response.headers_mut().insert(REQUEST_ID_HEADER, header);
     }

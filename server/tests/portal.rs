@@ -39,6 +39,8 @@ mod form_post;
 mod health;
 #[path = "portal/malformed.rs"]
 mod malformed;
+#[path = "portal/process.rs"]
+mod process;
 #[path = "portal/saving.rs"]
 mod saving;
 #[path = "portal/security_headers.rs"]

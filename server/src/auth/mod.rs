@@ -186,8 +186,11 @@ pub async fn authenticate(
         None => None,
     };
     if let Some(principal) = principal {
+        let account = crate::request_origin::AnsweredFor(principal.account.clone());
         request.extensions_mut().insert(principal);
-        return next.run(request).await;
+        let mut response = next.run(request).await;
+        response.extensions_mut().insert(account);
+        return response;
     }
     let path = request.uri().path();
     if is_public(path) {
