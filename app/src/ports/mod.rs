@@ -211,6 +211,8 @@ pub enum DirectoryErrorKind {
     Unavailable,
     /// The directory could not authenticate (its own directory, or the portal's credentials).
     AuthenticationFailed,
+    /// The portal found no credentials to call the directory with.
+    NoCredentials,
     /// Too many requests; the directory asked to slow down.
     Throttled,
     /// No answer in time.

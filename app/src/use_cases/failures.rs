@@ -27,7 +27,9 @@ pub(super) fn directory_failure(operation: &str, user: &str, error: DirectoryErr
         DirectoryErrorKind::OrganizationState => ErrorKind::OrganizationState,
         DirectoryErrorKind::UnsupportedOperation => ErrorKind::Unsupported,
         DirectoryErrorKind::Unavailable => ErrorKind::DirectoryUnavailable,
-        DirectoryErrorKind::AuthenticationFailed => ErrorKind::DirectoryAuthentication,
+        DirectoryErrorKind::AuthenticationFailed | DirectoryErrorKind::NoCredentials => {
+            ErrorKind::DirectoryAuthentication
+        }
         DirectoryErrorKind::Throttled => ErrorKind::Throttled,
         DirectoryErrorKind::Timeout => ErrorKind::Timeout,
         DirectoryErrorKind::Unreachable => ErrorKind::Unreachable,

@@ -154,12 +154,39 @@ async fn check_directory(
                     "AWS credentials: {target} refused the portal's credentials \
                      (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE)"
                 ),
+                DirectoryErrorKind::NoCredentials => match &config.directory {
+                    DirectorySetting::Aws => format!(
+                        "AWS credentials: none found for {target}. The standard chain tried \
+                         the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), the \
+                         profile (AWS_PROFILE, ~/.aws/credentials), web identity \
+                         (AWS_WEB_IDENTITY_TOKEN_FILE), the ECS container and the EC2 instance \
+                         metadata; give the portal one of them"
+                    ),
+                    _ => format!(
+                        "AWS credentials: none found for {target} (set AWS_ACCESS_KEY_ID and \
+                         AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"
+                    ),
+                },
                 DirectoryErrorKind::Unreachable | DirectoryErrorKind::Timeout => {
+                    let failed = if error.kind == DirectoryErrorKind::Timeout {
+                        "did not answer in time"
+                    } else {
+                        "cannot be reached"
+                    };
                     match &config.directory {
-                        DirectorySetting::Aws => format!(
-                            "AWS_REGION: cannot reach {target}; check the region and the network"
-                        ),
-                        _ => format!("PORTAL_WORKMAIL_ENDPOINT: cannot reach {target}"),
+                        DirectorySetting::Aws => {
+                            let region = directory.region().unwrap_or_default();
+                            let from = if std::env::var_os("AWS_REGION").is_some() {
+                                "AWS_REGION".to_owned()
+                            } else {
+                                format!("AWS_REGION is not set; the portal called {region}")
+                            };
+                            format!(
+                                "{target} in {region} {failed}; check the network and the \
+                                 region ({from})"
+                            )
+                        }
+                        _ => format!("PORTAL_WORKMAIL_ENDPOINT: {target} {failed}"),
                     }
                 }
                 _ => format!(

@@ -2,6 +2,7 @@
 //! exception has a class; the raw code and message only go into the error's log detail.
 
 use app::ports::{DirectoryError, DirectoryErrorKind};
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_workmail::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_workmail::operation::RequestId;
 
@@ -13,6 +14,7 @@ where
     let request_id = error.request_id().map(str::to_owned);
     let kind = match &error {
         SdkError::TimeoutError(_) => DirectoryErrorKind::Timeout,
+        SdkError::DispatchFailure(_) if no_credentials(&error) => DirectoryErrorKind::NoCredentials,
         SdkError::DispatchFailure(failure) if failure.is_timeout() => DirectoryErrorKind::Timeout,
         SdkError::DispatchFailure(_) => DirectoryErrorKind::Unreachable,
         SdkError::ServiceError(service) => {
@@ -25,6 +27,19 @@ where
         _ => DirectoryErrorKind::Unexpected,
     };
     DirectoryError::new(kind, DisplayErrorContext(&error).to_string()).with_request_id(request_id)
+}
+
+/// Whether the request never left because the credential chain found no credentials (the
+/// SDK reports that as a dispatch failure, like a network one).
+fn no_credentials(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(error);
+    while let Some(error) = source {
+        if let Some(CredentialsError::CredentialsNotLoaded(_)) = error.downcast_ref() {
+            return true;
+        }
+        source = error.source();
+    }
+    false
 }
 
 /// The class of a WorkMail error code (the wire `__type`, sanitised by the SDK).

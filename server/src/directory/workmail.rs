@@ -131,6 +131,14 @@ impl WorkMailDirectory {
             organization_id: organization_id.into(),
         }
     }
+
+    /// The region the client calls.
+    pub fn region(&self) -> Option<String> {
+        self.client
+            .config()
+            .region()
+            .map(|region| region.to_string())
+    }
 }
 
 impl Directory for WorkMailDirectory {

@@ -162,3 +162,35 @@ async fn sigterm_fails_readiness_first_then_the_portal_exits_cleanly() {
         "no longer listening"
     );
 }
+
+/// Pointed at AWS with no credentials anywhere, start-up says so and names the providers the
+/// chain tried, with or without AWS_REGION, instead of blaming the region or the network.
+#[tokio::test]
+async fn without_aws_credentials_start_up_names_the_real_cause() {
+    for region in [Some("eu-west-1"), None] {
+        let data = tempfile::tempdir().expect("temp dir");
+        let home = data.path().display().to_string();
+        let mut settings = vec![
+            ("PORTAL_DIRECTORY", "aws"),
+            ("HOME", home.as_str()),
+            // No instance metadata service here: the chain would wait for it otherwise.
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ];
+        if let Some(region) = region {
+            settings.push(("AWS_REGION", region));
+        }
+        let (child, _) = spawn(&data, &settings);
+        let output = child.wait_with_output().expect("exits");
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("cannot start: AWS credentials: none found"),
+            "{region:?}: {stderr}"
+        );
+        assert!(stderr.contains("AWS_ACCESS_KEY_ID") && stderr.contains("EC2 instance metadata"));
+        assert!(
+            !stderr.contains("check the network"),
+            "{region:?}: {stderr}"
+        );
+    }
+}
