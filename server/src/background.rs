@@ -15,11 +15,14 @@ pub async fn refresh_index(
     let now = crate::audit::now_ms() / 1000;
     let refreshed = index.refresh(directory, departments, now).await;
     match &refreshed {
-        Ok(users) => tracing::info!(
-            users,
-            ms = started.elapsed().as_millis(),
-            "directory index refreshed"
-        ),
+        Ok(users) => {
+            crate::metrics::index_refreshed(*users, now);
+            tracing::info!(
+                users,
+                ms = started.elapsed().as_millis(),
+                "directory index refreshed"
+            );
+        }
         Err(error) => tracing::warn!(%error, "cannot refresh the directory index; will try again"),
     }
     refreshed

@@ -93,6 +93,8 @@ pub struct PortalConfig {
     pub directory_refresh: Duration,
     /// How the server log is written (`PORTAL_LOG_FORMAT`).
     pub log_format: LogFormat,
+    /// Where Prometheus metrics are served (`PORTAL_METRICS_ADDR`); `None`: nowhere.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// On SIGTERM, how long the replica answers while failing readiness, before it stops
     /// accepting connections (load balancers notice it is draining meanwhile).
     pub drain: Duration,
@@ -133,6 +135,7 @@ impl Default for PortalConfig {
             directory_refresh: Duration::from_secs(300),
             drain: Duration::from_secs(5),
             log_format: LogFormat::Text,
+            metrics_addr: None,
             directory_index_limit: 200_000,
             demo_users: 50,
             sso: None,
@@ -323,6 +326,14 @@ impl PortalConfig {
                 ));
             }
         };
+        if let Some(addr) = get("PORTAL_METRICS_ADDR") {
+            config.metrics_addr = Some(addr.parse().map_err(|_| {
+                invalid(
+                    "PORTAL_METRICS_ADDR",
+                    format!("`{addr}` is not an address and port, such as 127.0.0.1:9100"),
+                )
+            })?);
+        }
         if let Some(seconds) = get("PORTAL_DRAIN_SECONDS") {
             let seconds: u64 = seconds.parse().ok().filter(|&s| s <= 300).ok_or_else(|| {
                 invalid(
@@ -602,6 +613,7 @@ mod tests {
             (&[("PORTAL_DIRECTORY", "ldap")], "PORTAL_LDAP_URL"),
             (&[("PORTAL_DRAIN_SECONDS", "301")], "PORTAL_DRAIN_SECONDS"),
             (&[("PORTAL_LOG_FORMAT", "xml")], "PORTAL_LOG_FORMAT"),
+            (&[("PORTAL_METRICS_ADDR", "9100")], "PORTAL_METRICS_ADDR"),
             (
                 &[("PORTAL_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.0/40")],
                 "PORTAL_TRUSTED_PROXIES",

@@ -9,7 +9,7 @@
 //!   [`security_headers`]: the headers every answer carries;
 //! - [`form_post`], [`account_forms`], [`audit`]: the handlers outside Leptos; [`store`]: the portal database;
 //! - [`export`]: directory exports (the formats, the jobs of `/admin/export`, its handlers);
-//!   [`health`]: `/healthz` and `/readyz`;
+//!   [`health`]: `/healthz` and `/readyz`; [`metrics`]: Prometheus metrics on their own listener;
 //! - [`config`], [`policy_file`], [`cli`]: settings, the policy file, the accounts command;
 //!   [`account_admin`]: the rules of account changes (the command and the accounts page).
 
@@ -30,6 +30,7 @@ pub mod directory;
 pub mod export;
 mod form_post;
 mod health;
+pub mod metrics;
 mod origin_check;
 mod page;
 pub mod policy_file;

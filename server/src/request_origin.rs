@@ -54,12 +54,14 @@ pub async fn assign(
         .extensions()
         .get::<AnsweredFor>()
         .map(|account| account.0.as_str());
+    let seconds = started.elapsed().as_secs_f64();
+    crate::metrics::request(&route, response.status().as_u16(), seconds);
     span.in_scope(|| {
         tracing::info!(
             %method,
             route = %route,
             status = response.status().as_u16(),
-            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            duration_ms = seconds * 1000.0,
             account = account.unwrap_or("-"),
             "answered"
         );

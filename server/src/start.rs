@@ -51,6 +51,8 @@ pub struct RunningPortal {
     uses_departments: bool,
     /// Session clean-up, audit reconciliation and retention.
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// Where metrics are served, when they are.
+    metrics_addr: Option<SocketAddr>,
     /// Set by [`RunningPortal::start_draining`]; `/readyz` answers 503 from then on.
     draining: Arc<std::sync::atomic::AtomicBool>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -66,6 +68,12 @@ impl RunningPortal {
     /// The portal's base URL, e.g. `http://127.0.0.1:3000`.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The metrics listener's `/metrics` URL, when `PORTAL_METRICS_ADDR` is set.
+    pub fn metrics_url(&self) -> Option<String> {
+        self.metrics_addr
+            .map(|addr| format!("http://{addr}/metrics"))
     }
 
     /// The embedded emulator, when the portal runs on it.
@@ -160,6 +168,18 @@ pub async fn start(
         .collect();
 
     let (emulator, directory) = connect(&config).await?;
+    let directory: Arc<dyn Directory> = Arc::new(crate::metrics::MeteredDirectory(directory));
+    let metrics_addr = match config.metrics_addr {
+        Some(addr) => {
+            let (addr, task) = crate::metrics::serve(addr)
+                .await
+                .map_err(|source| StartError::Listen { addr, source })?;
+            tracing::info!(%addr, "metrics at /metrics");
+            background.push(task);
+            Some(addr)
+        }
+        None => None,
+    };
     if config.directory == DirectorySetting::Embedded {
         // Demo accounts belong to the demo directory only, never to a real organization.
         auth::ensure_demo_accounts(&accounts, &config.demo_password)
@@ -279,6 +299,7 @@ pub async fn start(
         uses_departments: departments,
         background,
         draining: health.draining,
+        metrics_addr,
         stop: Some(stop),
         task,
     })

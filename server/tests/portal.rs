@@ -39,6 +39,8 @@ mod form_post;
 mod health;
 #[path = "portal/malformed.rs"]
 mod malformed;
+#[path = "portal/metrics.rs"]
+mod metrics;
 #[path = "portal/process.rs"]
 mod process;
 #[path = "portal/saving.rs"]

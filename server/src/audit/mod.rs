@@ -298,7 +298,11 @@ impl AuditLog for SqlAuditLog {
     fn record(&self, entry: AuditEntry) -> BoxFuture<'_, Result<(), AuditError>> {
         Box::pin(async move {
             let kept = self.keep(&entry);
-            self.append(&kept).await.map_err(store_error)
+            self.append(&kept).await.map_err(store_error)?;
+            if let Some(outcome) = entry.outcome {
+                crate::metrics::audited(outcome);
+            }
+            Ok(())
         })
     }
 
@@ -332,6 +336,8 @@ impl AuditLog for SqlAuditLog {
                     intent,
                     "audit intent was already reconciled; its record stands"
                 );
+            } else if let Some(outcome) = entry.outcome {
+                crate::metrics::audited(outcome);
             }
             Ok(())
         })
