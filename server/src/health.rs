@@ -1,10 +1,13 @@
 //! `GET /healthz` and `GET /readyz`, for load balancers and orchestrators: no session, cheap.
 //!
 //! - `/healthz`: the process answers (no dependency is asked).
-//! - `/readyz`: the portal database, the session store and the directory answer, and the
-//!   replica is not draining; otherwise 503 with the failing parts named. The directory is
-//!   asked at most once per [`DIRECTORY_CHECK_EVERY`] per replica (probes come often; a
-//!   directory such as WorkMail bills and throttles calls), the answer reused meanwhile.
+//! - `/readyz`: the portal database, the session store and the directory answered the last
+//!   check, and the replica is not draining; otherwise 503 with the failing parts named.
+//!
+//! A probe never reaches a dependency: one background task per replica checks all three every
+//! [`CHECK_EVERY`] (each within [`CHECK_LIMIT`], at the same time) and `/readyz` reads its last
+//! answer. So probes cost nothing, however many arrive, and the directory (WorkMail bills and
+//! throttles calls) is asked once per period.
 
 use crate::auth::session::SessionBackend;
 use app::ports::Directory;
@@ -15,56 +18,127 @@ use http::StatusCode;
 use serde_json::json;
 use sqlx::AnyPool;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
-/// How long a directory check's answer is reused.
-pub const DIRECTORY_CHECK_EVERY: Duration = Duration::from_secs(2);
+/// How often the dependencies are checked.
+pub const CHECK_EVERY: Duration = Duration::from_secs(2);
+/// How long one dependency may take to answer a check.
+const CHECK_LIMIT: Duration = Duration::from_secs(1);
 
-/// What readiness asks.
+/// What readiness knows.
 #[derive(Clone)]
 pub struct Health {
-    pub database: AnyPool,
-    pub sessions: SessionBackend,
-    pub directory: Arc<dyn Directory>,
     /// Set when the replica starts draining: from then on it is not ready.
     pub draining: Arc<AtomicBool>,
-    /// The last directory check: when, and whether it passed.
-    last_directory_check: Arc<Mutex<Option<(Instant, bool)>>>,
+    /// The dependencies that failed the last check.
+    failing: Arc<RwLock<Vec<&'static str>>>,
+}
+
+/// What the checks ask.
+struct Dependencies {
+    database: AnyPool,
+    sessions: SessionBackend,
+    directory: Arc<dyn Directory>,
+}
+
+impl Dependencies {
+    async fn failing(&self) -> Vec<&'static str> {
+        let database = async {
+            sqlx::query("SELECT 1")
+                .execute(&self.database)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let sessions = self.sessions.ping();
+        let directory = async {
+            self.directory
+                .organization()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let limited = |check| async move {
+            match tokio::time::timeout(CHECK_LIMIT, check).await {
+                Ok(result) => result,
+                Err(_) => Err(format!("no answer within {} ms", CHECK_LIMIT.as_millis())),
+            }
+        };
+        let (database, sessions, directory) = tokio::join!(
+            limited(Box::pin(database) as futures_check::Check<'_>),
+            limited(Box::pin(sessions) as futures_check::Check<'_>),
+            limited(Box::pin(directory) as futures_check::Check<'_>),
+        );
+        [
+            ("database", database),
+            ("session_store", sessions),
+            ("directory", directory),
+        ]
+        .into_iter()
+        .filter_map(|(part, result)| result.err().map(|_| part))
+        .collect()
+    }
+}
+
+mod futures_check {
+    /// One dependency check.
+    pub type Check<'a> =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>>;
 }
 
 impl Health {
-    pub fn new(database: AnyPool, sessions: SessionBackend, directory: Arc<dyn Directory>) -> Self {
-        Self {
+    /// Checks the dependencies once (so readiness is known from the first probe), then every
+    /// [`CHECK_EVERY`] in the returned task.
+    pub async fn start(
+        database: AnyPool,
+        sessions: SessionBackend,
+        directory: Arc<dyn Directory>,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
+        let dependencies = Dependencies {
             database,
             sessions,
             directory,
+        };
+        let health = Self {
             draining: Arc::new(AtomicBool::new(false)),
-            last_directory_check: Arc::new(Mutex::new(None)),
-        }
+            failing: Arc::new(RwLock::new(dependencies.failing().await)),
+        };
+        let failing = Arc::clone(&health.failing);
+        let task = tokio::spawn(async move {
+            let mut interval = tokio::time::interval(CHECK_EVERY);
+            interval.tick().await;
+            loop {
+                interval.tick().await;
+                let now = dependencies.failing().await;
+                let mut last = match failing.write() {
+                    Ok(guard) => guard,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                // Logged when it changes, not at every check.
+                if *last != now {
+                    if now.is_empty() {
+                        tracing::info!("readiness: every dependency answers again");
+                    } else {
+                        tracing::warn!(failing = ?now, "readiness: dependencies do not answer");
+                    }
+                    *last = now;
+                }
+            }
+        });
+        (health, task)
     }
 
-    async fn directory_answers(&self) -> bool {
-        let cached = match self.last_directory_check.lock() {
-            Ok(last) => *last,
-            Err(poisoned) => *poisoned.into_inner(),
-        };
-        if let Some((at, answered)) = cached
-            && at.elapsed() < DIRECTORY_CHECK_EVERY
-        {
-            return answered;
+    fn failing(&self) -> Vec<&'static str> {
+        let mut failing = Vec::new();
+        if self.draining.load(Ordering::Relaxed) {
+            failing.push("draining");
         }
-        let answered = match self.directory.organization().await {
-            Ok(_) => true,
-            Err(error) => {
-                tracing::warn!(%error, "readiness: the directory does not answer");
-                false
-            }
-        };
-        if let Ok(mut last) = self.last_directory_check.lock() {
-            *last = Some((Instant::now(), answered));
+        match self.failing.read() {
+            Ok(last) => failing.extend(last.iter()),
+            Err(poisoned) => failing.extend(poisoned.into_inner().iter()),
         }
-        answered
+        failing
     }
 }
 
@@ -75,22 +149,7 @@ pub async fn healthz() -> Response {
 
 /// `GET /readyz`.
 pub async fn readyz(State(health): State<Health>) -> Response {
-    let mut failing = Vec::new();
-    if health.draining.load(Ordering::Relaxed) {
-        failing.push("draining");
-    }
-    let database = sqlx::query("SELECT 1").execute(&health.database).await;
-    if let Err(error) = database {
-        tracing::warn!(%error, "readiness: the portal database does not answer");
-        failing.push("database");
-    }
-    if let Err(error) = health.sessions.ping().await {
-        tracing::warn!(%error, "readiness: the session store does not answer");
-        failing.push("session_store");
-    }
-    if !health.directory_answers().await {
-        failing.push("directory");
-    }
+    let failing = health.failing();
     if failing.is_empty() {
         Json(json!({ "ready": true })).into_response()
     } else {

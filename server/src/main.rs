@@ -97,31 +97,25 @@ async fn main() -> ExitCode {
         println!("workmail-portal: open {}/login", portal.url());
     }
 
-    let stopped_by_itself = tokio::select! {
-        _ = portal.wait() => true,
-        _ = shutdown_signal() => false,
+    let signal = tokio::select! {
+        _ = portal.wait() => None,
+        signal = shutdown_signal() => Some(signal),
     };
-    if stopped_by_itself {
+    let Some(signal) = signal else {
         return fail("the server stopped unexpectedly");
-    }
-    // Fail readiness first, so that load balancers stop sending requests; then stop accepting
-    // connections and let the requests in flight finish (bounded).
-    tracing::info!(
-        seconds = drain.as_secs(),
-        "draining: /readyz answers 503 from now on"
-    );
-    portal.start_draining();
-    tokio::time::sleep(drain).await;
-    tracing::info!("shutting down");
-    if tokio::time::timeout(IN_FLIGHT_LIMIT, portal.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            "requests were still running after {} s; stopping anyway",
-            IN_FLIGHT_LIMIT.as_secs()
+    };
+    if signal == Signal::Terminate {
+        // Fail readiness first, so that load balancers stop sending requests; keep serving
+        // meanwhile. (Ctrl-C in a terminal stops at once.)
+        tracing::info!(
+            seconds = drain.as_secs(),
+            "draining: /readyz answers 503 from now on"
         );
+        portal.start_draining();
+        tokio::time::sleep(drain).await;
     }
+    tracing::info!("shutting down");
+    portal.shutdown().await;
     ExitCode::SUCCESS
 }
 
@@ -138,16 +132,22 @@ fn with_hash_files(mut options: leptos::config::LeptosOptions) -> leptos::config
     options
 }
 
-/// How long requests in flight may run once the portal stops accepting connections.
-const IN_FLIGHT_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
-
 fn fail(message: &str) -> ExitCode {
     tracing::error!("{message}");
     eprintln!("workmail-portal: cannot start: {message}");
     ExitCode::FAILURE
 }
 
-async fn shutdown_signal() {
+/// What asked the portal to stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Signal {
+    /// Ctrl-C.
+    Interrupt,
+    /// SIGTERM (an orchestrator): drain first.
+    Terminate,
+}
+
+async fn shutdown_signal() -> Signal {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -163,7 +163,7 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
+        _ = ctrl_c => Signal::Interrupt,
+        _ = terminate => Signal::Terminate,
     }
 }

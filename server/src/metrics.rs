@@ -43,8 +43,11 @@ fn recorder() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
-/// Serves `GET /metrics` on `addr`; returns the address it listens on and the serving task.
-pub async fn serve(addr: SocketAddr) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+/// Serves `GET /metrics` on `addr`; returns the address it listens on, the serving task and
+/// the upkeep task (it drains histogram samples even when nobody scrapes).
+pub async fn serve(
+    addr: SocketAddr,
+) -> std::io::Result<(SocketAddr, [tokio::task::JoinHandle<()>; 2])> {
     let handle = recorder().ok_or_else(|| std::io::Error::other("no metrics recorder"))?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
@@ -65,7 +68,14 @@ pub async fn serve(addr: SocketAddr) -> std::io::Result<(SocketAddr, tokio::task
             tracing::error!(%error, "the metrics listener stopped");
         }
     });
-    Ok((addr, task))
+    let upkeep = tokio::spawn(async move {
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            interval.tick().await;
+            handle.run_upkeep();
+        }
+    });
+    Ok((addr, [task, upkeep]))
 }
 
 /// One answered request.

@@ -38,6 +38,9 @@ pub fn load_policy(config: &PortalConfig) -> Result<Policy, StartError> {
     }
 }
 
+/// How long requests in flight may run once the portal stops accepting connections.
+pub const IN_FLIGHT_LIMIT: Duration = Duration::from_secs(30);
+
 /// A running portal; stop it with [`RunningPortal::shutdown`].
 pub struct RunningPortal {
     addr: SocketAddr,
@@ -126,12 +129,22 @@ impl RunningPortal {
         let _ = (&mut self.task).await;
     }
 
-    /// Stops accepting requests, finishes those in flight, then stops the embedded emulator.
+    /// Stops accepting requests, lets those in flight finish (at most [`IN_FLIGHT_LIMIT`]),
+    /// then closes the database and stops the embedded emulator.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let _ = (&mut self.task).await;
+        if tokio::time::timeout(IN_FLIGHT_LIMIT, &mut self.task)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "requests were still running after {} s; stopping them",
+                IN_FLIGHT_LIMIT.as_secs()
+            );
+            self.task.abort();
+        }
         for task in self.background.drain(..) {
             task.abort();
         }
@@ -171,11 +184,11 @@ pub async fn start(
     let directory: Arc<dyn Directory> = Arc::new(crate::metrics::MeteredDirectory(directory));
     let metrics_addr = match config.metrics_addr {
         Some(addr) => {
-            let (addr, task) = crate::metrics::serve(addr)
+            let (addr, tasks) = crate::metrics::serve(addr)
                 .await
-                .map_err(|source| StartError::Listen { addr, source })?;
+                .map_err(|source| StartError::Metrics { addr, source })?;
             tracing::info!(%addr, "metrics at /metrics");
-            background.push(task);
+            background.extend(tasks);
             Some(addr)
         }
         None => None,
@@ -220,7 +233,9 @@ pub async fn start(
         sso_ready: false,
         sign_out_origin: None,
     };
-    let health = Health::new(database.pool.clone(), sessions.clone(), directory.clone());
+    let (health, checks) =
+        Health::start(database.pool.clone(), sessions.clone(), directory.clone()).await;
+    background.push(checks);
     let state = AppState {
         leptos_options: leptos_options.clone(),
         services: Services {

@@ -61,6 +61,9 @@ mod tests {
             super::UpdateUser::PATH,
         ] {
             assert!(path.starts_with(crate::routes::API_PREFIX), "{path}");
+            let name = &path[crate::routes::API_PREFIX.len()..];
+            assert!(crate::routes::SERVER_FUNCTIONS.contains(&name), "{name}");
         }
+        assert_eq!(crate::routes::SERVER_FUNCTIONS.len(), 8);
     }
 }

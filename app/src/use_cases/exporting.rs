@@ -48,19 +48,21 @@ pub async fn collect_directory(
                 }
             }
         }
-        read += page.users.len();
-        progress(read);
         for profile in profiles {
             let access = access(&profile);
             if !access.can_view() {
                 continue;
             }
+            // Only users the reader may see count: progress must not tell the size of what
+            // it may not.
+            read += 1;
             if profile.state == Some(UserState::Deleted) {
                 export.deleted.insert(profile.user_id.clone());
             }
             readable.extend(Attribute::all().filter(|&a| access_to(&access, a) > Access::Hidden));
             export.users.push(access.redact(&profile));
         }
+        progress(read);
         match page.next {
             Some(next) => token = Some(next),
             None => break,

@@ -92,6 +92,7 @@ impl SqlAuditLog {
                         | DirectoryErrorKind::Timeout
                         | DirectoryErrorKind::Unreachable
                         | DirectoryErrorKind::AuthenticationFailed
+                        | DirectoryErrorKind::NoCredentials
                         | DirectoryErrorKind::OrganizationState
                 ) =>
             {
