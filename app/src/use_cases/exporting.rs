@@ -1,6 +1,7 @@
-//! Exporting the directory (`/admin/export`, and the server's `export` command through
-//! [`collect_directory`]): every user the role may view, with only the attributes it may read
-//! of each, one audit record per export.
+//! Exporting the directory: [`collect_directory`] reads it for `/admin/export`
+//! (`Caller::export_directory`, every user the role may view with only the attributes it may
+//! read) and for the server's `export` command ([`export_everything`]); [`export_record`] is
+//! the one audit record of either.
 
 use super::Caller;
 use super::auditing::not_allowed;
