@@ -16,13 +16,12 @@
 mod slapd;
 mod support;
 
-use slapd::{PEOPLE_DN, PORTAL_DN, PORTAL_PASSWORD, Slapd};
+use slapd::{PEOPLE_DN, Slapd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{answered, measure};
 use workmail_emulator::{DEMO_ORGANIZATION_ID, EmulatorConfig, RunningEmulator, Seed};
 use workmail_portal::config::{DirectorySetting, PortalConfig};
-use workmail_portal::directory::ldap::{AttributeMap, LdapSettings};
 
 const USER: &str = "jane.doe";
 
@@ -94,15 +93,7 @@ async fn run() {
         loading.elapsed().as_secs_f64()
     );
     let on_ldap = PortalConfig {
-        directory: DirectorySetting::Ldap(Box::new(LdapSettings {
-            url: server.url.clone(),
-            starttls: false,
-            bind_dn: PORTAL_DN.to_owned(),
-            bind_password: PORTAL_PASSWORD.to_owned(),
-            users_dn: PEOPLE_DN.to_owned(),
-            mapping: AttributeMap::default(),
-            ca_file: None,
-        })),
+        directory: DirectorySetting::Ldap(Box::new(server.portal_settings())),
         ..PortalConfig::default()
     };
 

@@ -59,17 +59,8 @@ impl Dependencies {
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         };
-        let limited = |check| async move {
-            match tokio::time::timeout(CHECK_LIMIT, check).await {
-                Ok(result) => result,
-                Err(_) => Err(format!("no answer within {} ms", CHECK_LIMIT.as_millis())),
-            }
-        };
-        let (database, sessions, directory) = tokio::join!(
-            limited(Box::pin(database) as futures_check::Check<'_>),
-            limited(Box::pin(sessions) as futures_check::Check<'_>),
-            limited(Box::pin(directory) as futures_check::Check<'_>),
-        );
+        let (database, sessions, directory) =
+            tokio::join!(within(database), within(sessions), within(directory));
         [
             ("database", database),
             ("session_store", sessions),
@@ -81,10 +72,11 @@ impl Dependencies {
     }
 }
 
-mod futures_check {
-    /// One dependency check.
-    pub type Check<'a> =
-        std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>>;
+/// `check`'s answer, or a failure if it takes longer than [`CHECK_LIMIT`].
+async fn within(check: impl Future<Output = Result<(), String>>) -> Result<(), String> {
+    tokio::time::timeout(CHECK_LIMIT, check)
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {} ms", CHECK_LIMIT.as_millis())))
 }
 
 impl Health {

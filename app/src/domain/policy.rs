@@ -498,6 +498,14 @@ impl UserAccess {
         self.fields.get(&field).copied().unwrap_or_default()
     }
 
+    /// The access to any attribute.
+    pub fn attribute(&self, attribute: Attribute) -> Access {
+        match attribute {
+            Attribute::Field(field) => self.field(field),
+            Attribute::Fact(fact) => self.fact(fact),
+        }
+    }
+
     /// The access to a fact.
     pub fn fact(&self, fact: Fact) -> Access {
         self.facts.get(&fact).copied().unwrap_or_default()

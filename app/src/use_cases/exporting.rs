@@ -60,7 +60,7 @@ pub async fn collect_directory(
             if profile.state == Some(UserState::Deleted) {
                 export.deleted.insert(profile.user_id.clone());
             }
-            readable.extend(Attribute::all().filter(|&a| access_to(&access, a) > Access::Hidden));
+            readable.extend(Attribute::all().filter(|&a| access.attribute(a) > Access::Hidden));
             export.users.push(access.redact(&profile));
         }
         progress(read);
@@ -139,13 +139,6 @@ fn suggested_base_dn(domain: Option<&str>) -> String {
         .map(|label| format!("dc={label}"))
         .collect();
     format!("ou=people,{}", components.join(","))
-}
-
-fn access_to(access: &UserAccess, attribute: Attribute) -> Access {
-    match attribute {
-        Attribute::Field(field) => access.field(field),
-        Attribute::Fact(fact) => access.fact(fact),
-    }
 }
 
 impl Caller {

@@ -6,7 +6,7 @@
 
 use crate::export::{command_config, demo_emulator, export_command};
 use crate::harness::*;
-use crate::slapd::{PEOPLE_DN, PORTAL_DN, PORTAL_PASSWORD, Slapd};
+use crate::slapd::{PEOPLE_DN, Slapd};
 use app::domain::{Change, Field};
 use app::ports::{Directory, DirectoryErrorKind};
 use reqwest::StatusCode;
@@ -51,15 +51,7 @@ impl Setup {
                 .await;
                 emulator.shutdown().await;
                 server.add(&String::from_utf8(ldif).expect("UTF-8"));
-                let settings = LdapSettings {
-                    url: server.url.clone(),
-                    starttls: false,
-                    bind_dn: PORTAL_DN.to_owned(),
-                    bind_password: PORTAL_PASSWORD.to_owned(),
-                    users_dn: PEOPLE_DN.to_owned(),
-                    mapping: AttributeMap::default(),
-                    ca_file: None,
-                };
+                let settings = server.portal_settings();
                 let data = tempfile::tempdir().expect("temp dir");
                 let config = workmail_portal::config::PortalConfig {
                     directory: DirectorySetting::Ldap(Box::new(settings.clone())),
@@ -425,11 +417,8 @@ async fn ldap_over_tls_trusts_only_the_configured_ca() {
     let settings = |url: &str, starttls: bool, ca_file: Option<std::path::PathBuf>| LdapSettings {
         url: url.to_owned(),
         starttls,
-        bind_dn: PORTAL_DN.to_owned(),
-        bind_password: PORTAL_PASSWORD.to_owned(),
-        users_dn: PEOPLE_DN.to_owned(),
-        mapping: AttributeMap::default(),
         ca_file,
+        ..server.portal_settings()
     };
     let timeout = std::time::Duration::from_secs(5);
     for (url, starttls) in [(ldaps.as_str(), false), (server.url.as_str(), true)] {

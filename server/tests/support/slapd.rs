@@ -135,6 +135,19 @@ impl Slapd {
         slapd
     }
 
+    /// How the portal reaches this server: plain ldap:// on loopback, bound as its own account.
+    pub(crate) fn portal_settings(&self) -> workmail_portal::directory::ldap::LdapSettings {
+        workmail_portal::directory::ldap::LdapSettings {
+            url: self.url.clone(),
+            starttls: false,
+            bind_dn: PORTAL_DN.to_owned(),
+            bind_password: PORTAL_PASSWORD.to_owned(),
+            users_dn: PEOPLE_DN.to_owned(),
+            mapping: workmail_portal::directory::ldap::AttributeMap::default(),
+            ca_file: None,
+        }
+    }
+
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {

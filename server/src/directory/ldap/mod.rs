@@ -296,14 +296,13 @@ impl Directory for LdapDirectory {
     ) -> BoxFuture<'a, Result<UserListPage, DirectoryError>> {
         Box::pin(async move {
             let map = self.mapping();
-            let attribute = |field| map.attribute(field).unwrap_or_default().to_owned();
-            let attributes: Vec<String> = vec![
-                map.id.clone(),
-                map.name.clone(),
-                map.email.clone(),
-                attribute(Field::DisplayName),
-                attribute(Field::Department),
-            ];
+            let display_name = map.attribute(Field::DisplayName).unwrap_or_default();
+            let department = map.attribute(Field::Department).unwrap_or_default();
+            let attributes: Vec<String> =
+                [&map.id, &map.name, &map.email, display_name, department]
+                    .into_iter()
+                    .map(|attribute| attribute.to_owned())
+                    .collect();
             let mut ldap = self.ldap().await?;
             let adapters: Vec<Box<dyn Adapter<'_, String, Vec<String>>>> = vec![
                 Box::new(EntriesOnly::new()),
@@ -327,16 +326,11 @@ impl Directory for LdapDirectory {
                         users.push(UserSummary {
                             user_id: id.to_owned(),
                             name: entry.first(&map.name).unwrap_or_default().to_owned(),
-                            display_name: entry
-                                .first(&attribute(Field::DisplayName))
-                                .unwrap_or_default()
-                                .to_owned(),
+                            display_name: entry.first(display_name).unwrap_or_default().to_owned(),
                             email: entry.first(&map.email).map(str::to_owned),
                             state: None,
                             role: None,
-                            department: entry
-                                .first(&attribute(Field::Department))
-                                .map(str::to_owned),
+                            department: entry.first(department).map(str::to_owned),
                         });
                     }
                 }
