@@ -80,9 +80,9 @@ async fn within(check: impl Future<Output = Result<(), String>>) -> Result<(), S
 }
 
 impl Health {
-    /// Checks the dependencies once (so readiness is known from the first probe), then every
-    /// [`CHECK_EVERY`] in the returned task.
-    pub async fn start(
+    /// Ready at first (start-up has just opened the database and the session store and checked
+    /// the directory), then checked every [`CHECK_EVERY`] in the returned task.
+    pub fn start(
         database: AnyPool,
         sessions: SessionBackend,
         directory: Arc<dyn Directory>,
@@ -94,7 +94,7 @@ impl Health {
         };
         let health = Self {
             draining: Arc::new(AtomicBool::new(false)),
-            failing: Arc::new(RwLock::new(dependencies.failing().await)),
+            failing: Arc::new(RwLock::new(Vec::new())),
         };
         let failing = Arc::clone(&health.failing);
         let task = tokio::spawn(async move {

@@ -234,7 +234,7 @@ pub async fn start(
         sign_out_origin: None,
     };
     let (health, checks) =
-        Health::start(database.pool.clone(), sessions.clone(), directory.clone()).await;
+        Health::start(database.pool.clone(), sessions.clone(), directory.clone());
     background.push(checks);
     let state = AppState {
         leptos_options: leptos_options.clone(),
