@@ -7,7 +7,7 @@
 //! half of one. A save through the portal re-reads that one user at once. Memory is bounded by
 //! a maximum user count; the page says how fresh the index is.
 
-use crate::domain::{Field, IndexedUser, UserProfile, UserSummary};
+use crate::domain::{Field, IndexedUser, UserList, UserProfile, UserSummary};
 use crate::ports::{Directory, DirectoryError};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 /// What the index holds at one moment.
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
-    /// Sorted by user name.
-    pub users: Vec<IndexedUser>,
+    /// Every user, searchable by prefix.
+    pub users: UserList,
     /// When the last complete refresh finished (Unix seconds); `None` before the first.
     pub refreshed_at: Option<i64>,
     /// More users than the index may hold: the rest are left out.
@@ -143,11 +143,10 @@ impl DirectoryIndex {
         if departments {
             read_departments(directory, &mut users).await;
         }
-        let mut indexed: Vec<IndexedUser> = users.into_iter().map(IndexedUser::new).collect();
-        indexed.sort_by(|a, b| a.sort_key().cmp(b.sort_key()));
+        let mut indexed = UserList::new(users.into_iter().map(IndexedUser::new).collect());
         let mut writer = self.writer();
         for saved in writer.saved_during_rebuild.drain(..) {
-            upsert(&mut indexed, saved);
+            indexed.upsert(saved);
         }
         writer.rebuilding = false;
         let count = indexed.len();
@@ -165,20 +164,12 @@ impl DirectoryIndex {
         let summary = UserSummary::from_profile(profile);
         let mut writer = self.writer();
         let mut snapshot = Snapshot::clone(&self.snapshot());
-        upsert(&mut snapshot.users, summary.clone());
+        snapshot.users.upsert(summary.clone());
         self.replace(snapshot);
         if writer.rebuilding {
             writer.saved_during_rebuild.push(summary);
         }
     }
-}
-
-/// Puts `user` into the sorted list, replacing the entry with its id.
-fn upsert(users: &mut Vec<IndexedUser>, user: UserSummary) {
-    users.retain(|u| u.user.user_id != user.user_id);
-    let entry = IndexedUser::new(user);
-    let at = users.partition_point(|u| u.sort_key() < entry.sort_key());
-    users.insert(at, entry);
 }
 
 /// Fills in departments. A user whose DescribeUser fails has no known department (`None`),
@@ -225,6 +216,7 @@ mod tests {
         index
             .snapshot()
             .users
+            .users()
             .iter()
             .map(|u| u.user.display_name.clone())
             .collect()
@@ -264,6 +256,7 @@ mod tests {
             index
                 .snapshot()
                 .users
+                .users()
                 .iter()
                 .map(|u| u.user.department.clone())
                 .collect()

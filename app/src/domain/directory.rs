@@ -172,17 +172,163 @@ impl IndexedUser {
         }
     }
 
-    /// The sort key: user name, which is unique.
-    pub fn sort_key(&self) -> &str {
-        &self.name_key
-    }
-
     /// Whether `prefix` (lower case) starts one of the keys the reader may see.
     fn matches(&self, prefix: &str, readable: Readable) -> bool {
         prefix.is_empty()
             || (readable.name && self.name_key.starts_with(prefix))
             || (readable.display_name && self.display_key.starts_with(prefix))
             || (readable.email && self.email_key.starts_with(prefix))
+    }
+}
+
+/// Every user of the index: sorted by user name, with their positions also sorted by display
+/// name, by email and by id. A prefix of any key is thus a binary search plus the users it
+/// matches, and finding a user by id or email a binary search, at any size (4 bytes a user
+/// per order).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserList {
+    users: Vec<IndexedUser>,
+    by_display: Vec<u32>,
+    by_email: Vec<u32>,
+    by_id: Vec<u32>,
+}
+
+/// Positions in a [`UserList`]: at most `u32::MAX` users (the index holds far fewer).
+fn position(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
+}
+
+impl UserList {
+    /// The list of `users`, in any order (a user name appears once).
+    pub fn new(mut users: Vec<IndexedUser>) -> Self {
+        users.sort_unstable_by(|a, b| a.name_key.cmp(&b.name_key));
+        let order = |key: fn(&IndexedUser) -> &str| {
+            // Ties by position, as `upsert` places them.
+            let mut positions: Vec<u32> = (0..users.len()).map(position).collect();
+            positions.sort_unstable_by_key(|&i| (key(&users[i as usize]), i));
+            positions
+        };
+        Self {
+            by_display: order(|u| &u.display_key),
+            by_email: order(|u| &u.email_key),
+            by_id: order(|u| &u.user.user_id),
+            users,
+        }
+    }
+
+    /// Every user, by user name.
+    pub fn users(&self) -> &[IndexedUser] {
+        &self.users
+    }
+
+    pub fn len(&self) -> usize {
+        self.users.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+
+    /// The user with id `user_id`.
+    pub fn by_id(&self, user_id: &str) -> Option<&IndexedUser> {
+        self.find_exact(&self.by_id, |u| &u.user.user_id, user_id)
+            .map(|at| &self.users[at])
+    }
+
+    /// The user whose email is `email` (any case).
+    pub fn by_email(&self, email: &str) -> Option<&IndexedUser> {
+        let email = email.to_lowercase();
+        if email.is_empty() {
+            return None;
+        }
+        self.find_exact(&self.by_email, |u| &u.email_key, &email)
+            .map(|at| &self.users[at])
+    }
+
+    /// The position of the first user whose `key` is `wanted`, through `order`.
+    fn find_exact(
+        &self,
+        order: &[u32],
+        key: fn(&IndexedUser) -> &str,
+        wanted: &str,
+    ) -> Option<usize> {
+        let at = order.partition_point(|&i| key(&self.users[i as usize]) < wanted);
+        let found = *order.get(at)? as usize;
+        (key(&self.users[found]) == wanted).then_some(found)
+    }
+
+    /// The positions, in `order`, of users whose `key` starts with `prefix`.
+    fn starting_with<'a>(
+        &'a self,
+        order: &'a [u32],
+        key: fn(&IndexedUser) -> &str,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = u32> + 'a {
+        let from = order.partition_point(|&i| key(&self.users[i as usize]) < prefix);
+        order[from..]
+            .iter()
+            .copied()
+            .take_while(move |&i| key(&self.users[i as usize]).starts_with(prefix))
+    }
+
+    /// The users one of whose keys starts with `prefix` (lower case, not empty), by user
+    /// name: the three prefix ranges, merged.
+    fn candidates(&self, prefix: &str) -> Vec<&IndexedUser> {
+        let by_name = self.users.partition_point(|u| u.name_key.as_str() < prefix);
+        let names = (by_name..self.users.len())
+            .take_while(|&i| self.users[i].name_key.starts_with(prefix))
+            .map(position);
+        let mut positions: Vec<u32> = names
+            .chain(self.starting_with(&self.by_display, |u| &u.display_key, prefix))
+            .chain(self.starting_with(&self.by_email, |u| &u.email_key, prefix))
+            .collect();
+        positions.sort_unstable();
+        positions.dedup();
+        positions
+            .into_iter()
+            .map(|i| &self.users[i as usize])
+            .collect()
+    }
+
+    /// Puts `user` in, replacing the user with its id. Linear in the list's size (the orders'
+    /// positions after it shift by one), without sorting anything again.
+    pub fn upsert(&mut self, user: UserSummary) {
+        if let Some(at) = self.find_exact(&self.by_id, |u| &u.user.user_id, &user.user_id) {
+            self.remove(at);
+        }
+        let entry = IndexedUser::new(user);
+        let at = self.users.partition_point(|u| u.name_key < entry.name_key);
+        self.users.insert(at, entry);
+        let at = position(at);
+        for order in [&mut self.by_display, &mut self.by_email, &mut self.by_id] {
+            for i in order.iter_mut() {
+                if *i >= at {
+                    *i += 1;
+                }
+            }
+        }
+        let users = &self.users;
+        let insert = |order: &mut Vec<u32>, key: fn(&IndexedUser) -> &str| {
+            let new = (key(&users[at as usize]), at);
+            let slot = order.partition_point(|&i| (key(&users[i as usize]), i) < new);
+            order.insert(slot, at);
+        };
+        insert(&mut self.by_display, |u| &u.display_key);
+        insert(&mut self.by_email, |u| &u.email_key);
+        insert(&mut self.by_id, |u| &u.user.user_id);
+    }
+
+    fn remove(&mut self, at: usize) {
+        self.users.remove(at);
+        let at = position(at);
+        for order in [&mut self.by_display, &mut self.by_email, &mut self.by_id] {
+            order.retain(|&i| i != at);
+            for i in order.iter_mut() {
+                if *i > at {
+                    *i -= 1;
+                }
+            }
+        }
     }
 }
 
@@ -216,28 +362,35 @@ pub struct ResultPage<'a> {
     pub pages: usize,
 }
 
-/// Filters `users` (sorted by [`IndexedUser::sort_key`]) by the query, keeping only users the
-/// reader may see (`readable` answers `None` for those), and cuts out the requested page.
+/// Filters `list` by the query, keeping only users the reader may see (`readable` answers
+/// `None` for those), and cuts out the requested page. A search looks only at the users one of
+/// whose keys starts with it ([`UserList`]'s orders); only the empty search goes through
+/// everyone.
 ///
 /// The rows come in user-name order only where the reader may see user names; otherwise by
 /// what it may see (display name, else id), so the order cannot reveal hidden names.
 pub fn search<'a>(
-    users: &'a [IndexedUser],
+    list: &'a UserList,
     query: &DirectoryQuery,
     readable: impl Fn(&IndexedUser) -> Option<Readable>,
 ) -> ResultPage<'a> {
     let prefix = query.search.to_lowercase();
     let size = query.page_size.max(1);
-    let mut matches: Vec<(&IndexedUser, Readable)> = users
-        .iter()
-        .filter_map(|user| {
-            let readable = readable(user)?;
-            let state_matches = query
-                .state
-                .is_none_or(|state| readable.state && user.user.state == Some(state));
-            (user.matches(&prefix, readable) && state_matches).then_some((user, readable))
-        })
-        .collect();
+    let keep = |user: &'a IndexedUser| {
+        let readable = readable(user)?;
+        let state_matches = query
+            .state
+            .is_none_or(|state| readable.state && user.user.state == Some(state));
+        (user.matches(&prefix, readable) && state_matches).then_some((user, readable))
+    };
+    let mut matches: Vec<(&IndexedUser, Readable)> = if prefix.is_empty() {
+        list.users.iter().filter_map(keep).collect()
+    } else {
+        list.candidates(&prefix)
+            .into_iter()
+            .filter_map(keep)
+            .collect()
+    };
     if matches.iter().any(|(_, readable)| !readable.name) {
         matches.sort_by(|a, b| visible_order(a).cmp(&visible_order(b)));
     }
@@ -284,8 +437,8 @@ mod tests {
         })
     }
 
-    fn people() -> Vec<IndexedUser> {
-        let mut users = vec![
+    fn people() -> UserList {
+        UserList::new(vec![
             user(
                 "ann.lee",
                 "Ann Lee",
@@ -300,9 +453,7 @@ mod tests {
             ),
             user("carl.ng", "Carl Ng", "c.ng@x.example", UserState::Enabled),
             user("zed", "Annabel Zed", "", UserState::Enabled),
-        ];
-        users.sort_by(|a, b| a.sort_key().cmp(b.sort_key()));
-        users
+        ])
     }
 
     fn names(page: &ResultPage<'_>) -> Vec<String> {
@@ -432,14 +583,10 @@ mod tests {
     /// them: by display name, else by id.
     #[test]
     fn rows_follow_only_what_the_reader_may_see() {
-        let users = {
-            let mut users = vec![
-                user("amy", "Zulu", "", UserState::Enabled),
-                user("zed", "Alpha", "", UserState::Enabled),
-            ];
-            users.sort_by(|a, b| a.sort_key().cmp(b.sort_key()));
-            users
-        };
+        let users = UserList::new(vec![
+            user("amy", "Zulu", "", UserState::Enabled),
+            user("zed", "Alpha", "", UserState::Enabled),
+        ]);
         let order = |readable: Readable| -> Vec<String> {
             search(&users, &DirectoryQuery::default(), |_| Some(readable))
                 .rows
@@ -459,5 +606,113 @@ mod tests {
             ..Readable::ALL
         };
         assert_eq!(order(ids_only), ["amy", "zed"], "by id: u-amy, u-zed");
+    }
+
+    /// A small pseudo-random directory: names, display names and emails that share prefixes
+    /// and sometimes collide, as people's do.
+    fn random_people(seed: u64, count: usize) -> Vec<UserSummary> {
+        let mut state = seed;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 33) % n
+        };
+        let syllables = ["ja", "jan", "an", "ann", "bo", "ca", "ze", "e"];
+        let word = |next: &mut dyn FnMut(u64) -> u64| {
+            (0..=next(2))
+                .map(|_| syllables[next(8) as usize])
+                .collect::<String>()
+        };
+        (0..count)
+            .map(|i| {
+                let first = word(&mut next);
+                let last = word(&mut next);
+                let email = (next(4) > 0).then(|| format!("{first}{i}@{last}.example"));
+                UserSummary {
+                    user_id: format!("u-{:04}", next(10_000)) + &i.to_string(),
+                    name: format!("{first}.{last}{i}"),
+                    display_name: format!("{} {last}", first.to_uppercase()),
+                    email,
+                    state: Some(if next(3) == 0 {
+                        UserState::Disabled
+                    } else {
+                        UserState::Enabled
+                    }),
+                    role: Some(UserRole::User),
+                    department: None,
+                }
+            })
+            .collect()
+    }
+
+    /// What a search must answer, found the slow way: every user, every key.
+    fn brute_force(users: &[UserSummary], prefix: &str, readable: Readable) -> Vec<String> {
+        let mut names: Vec<String> = users
+            .iter()
+            .map(|u| IndexedUser::new(u.clone()))
+            .filter(|u| u.matches(&prefix.to_lowercase(), readable))
+            .map(|u| u.user.name)
+            .collect();
+        names.sort_by_key(|name| name.to_lowercase());
+        names
+    }
+
+    #[test]
+    fn a_prefix_search_finds_exactly_what_looking_at_everyone_finds() {
+        let users = random_people(7, 400);
+        let list = UserList::new(users.iter().cloned().map(IndexedUser::new).collect());
+        let no_email = Readable {
+            email: false,
+            ..Readable::ALL
+        };
+        for prefix in [
+            "j", "ja", "JAN", "an", "e", "ze.", "bo", "jan.ca", "q", "ann1",
+        ] {
+            for readable in [Readable::ALL, no_email] {
+                let query = DirectoryQuery {
+                    page_size: 1_000,
+                    ..query(prefix)
+                };
+                let found = search(&list, &query, |_| Some(readable));
+                let found: Vec<String> = found
+                    .rows
+                    .iter()
+                    .map(|(u, _)| u.user.name.clone())
+                    .collect();
+                assert_eq!(found, brute_force(&users, prefix, readable), "{prefix}");
+            }
+        }
+    }
+
+    #[test]
+    fn upserts_leave_the_list_as_building_it_anew_would() {
+        let mut users = random_people(11, 120);
+        let mut list = UserList::new(users.iter().cloned().map(IndexedUser::new).collect());
+        let changes = random_people(12, 60);
+        for (i, mut change) in changes.into_iter().enumerate() {
+            if i % 2 == 0 {
+                // A rename of an existing user (its id stays).
+                change.user_id = users[i].user_id.clone();
+                users[i] = change.clone();
+            } else {
+                change.user_id = format!("new-{i}");
+                change.name = format!("{}-new", change.name);
+                users.push(change.clone());
+            }
+            list.upsert(change);
+        }
+        let anew = UserList::new(users.iter().cloned().map(IndexedUser::new).collect());
+        assert_eq!(list, anew);
+        let someone = &users[3];
+        assert_eq!(list.by_id(&someone.user_id).map(|u| &u.user), Some(someone));
+        if let Some(email) = &someone.email {
+            let found = list
+                .by_email(&email.to_uppercase())
+                .map(|u| &u.user.user_id);
+            assert_eq!(found, Some(&someone.user_id));
+        }
+        assert!(list.by_id("nobody").is_none());
+        assert!(list.by_email("").is_none());
     }
 }

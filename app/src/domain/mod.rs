@@ -25,7 +25,8 @@ pub use audit::{
 };
 pub use change::{Change, Conflict, SavePlan, derive_changes, plan_save, rebase};
 pub use directory::{
-    DirectoryQuery, IndexedUser, PAGE_SIZES, Readable, ResultPage, UserSummary, count_users, search,
+    DirectoryQuery, IndexedUser, PAGE_SIZES, Readable, ResultPage, UserList, UserSummary,
+    count_users, search,
 };
 pub use export::{
     DirectoryExport, ExportFile, ExportFormat, ExportJob, ExportState, Organization, check_base_dn,

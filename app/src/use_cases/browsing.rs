@@ -74,7 +74,7 @@ impl Caller {
         let mut by_state = BTreeMap::new();
         let mut by_role = BTreeMap::new();
         let mut total = 0;
-        for user in &snapshot.users {
+        for user in snapshot.users.users() {
             let Some(readable) = visibility.readable(user) else {
                 continue;
             };
@@ -102,7 +102,7 @@ impl Caller {
                         let Some(user) = record
                             .target_id
                             .as_deref()
-                            .and_then(|id| snapshot.users.iter().find(|u| u.user.user_id == id))
+                            .and_then(|id| snapshot.users.by_id(id))
                         else {
                             continue;
                         };
@@ -177,14 +177,11 @@ struct Visibility<'s> {
 impl<'s> Visibility<'s> {
     fn new(snapshot: &'s Snapshot, caller: &Caller) -> Self {
         let roles = caller.roles();
-        let own = caller.principal.workmail_user.as_deref().and_then(|mine| {
-            snapshot.users.iter().find(|u| {
-                u.user
-                    .email
-                    .as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(mine))
-            })
-        });
+        let own = caller
+            .principal
+            .workmail_user
+            .as_deref()
+            .and_then(|mine| snapshot.users.by_email(mine));
         let access_for = |is_self: bool, same_department: bool| {
             caller.policy().resolve(
                 roles,
