@@ -43,7 +43,12 @@ pub enum SessionStoreSetting {
     Database,
     /// Process memory (sessions end with the process; for tests and throwaway runs).
     Memory,
+    /// Redis at `PORTAL_REDIS_URL`, shared by every replica.
+    Redis,
 }
+
+/// What the portal's Redis keys start with when `PORTAL_REDIS_PREFIX` is not set.
+pub const DEFAULT_REDIS_PREFIX: &str = "workmail-portal:";
 
 /// The demo accounts' password when `PORTAL_DEMO_PASSWORD` is not set.
 pub const DEFAULT_DEMO_PASSWORD: &str = "demo-password";
@@ -79,6 +84,12 @@ pub struct PortalConfig {
     pub session_lifetime: Duration,
     /// Where sessions are kept.
     pub session_store: SessionStoreSetting,
+    /// Redis (`PORTAL_REDIS_URL`), shared by the replicas: the sign-in limiter counts there, and
+    /// sessions live there with `PORTAL_SESSION_STORE=redis`.
+    pub redis_url: Option<String>,
+    /// What the portal's own Redis keys start with (`PORTAL_REDIS_PREFIX`), so that several
+    /// portals, or tests, can share one Redis.
+    pub redis_prefix: String,
     /// A TOML file that replaces the built-in field policy.
     pub policy_file: Option<PathBuf>,
     /// The password of the demo accounts (embedded directory only).
@@ -127,6 +138,8 @@ impl Default for PortalConfig {
             session_idle_timeout: Duration::from_secs(30 * 60),
             session_lifetime: Duration::from_secs(12 * 3600),
             session_store: SessionStoreSetting::Database,
+            redis_url: None,
+            redis_prefix: DEFAULT_REDIS_PREFIX.to_owned(),
             policy_file: None,
             demo_password: DEFAULT_DEMO_PASSWORD.to_owned(),
             audit_hashed_fields: Vec::new(),
@@ -280,13 +293,20 @@ impl PortalConfig {
         config.session_store = match get("PORTAL_SESSION_STORE") {
             None | Some("database") => SessionStoreSetting::Database,
             Some("memory") => SessionStoreSetting::Memory,
+            Some("redis") => SessionStoreSetting::Redis,
             Some(other) => {
                 return Err(invalid(
                     "PORTAL_SESSION_STORE",
-                    format!("unknown session store `{other}` (use database or memory)"),
+                    format!("unknown session store `{other}` (use database, memory or redis)"),
                 ));
             }
         };
+        if let Some(url) = get("PORTAL_REDIS_URL") {
+            config.redis_url = Some(url.to_owned());
+        }
+        if let Some(prefix) = get("PORTAL_REDIS_PREFIX") {
+            config.redis_prefix = prefix.to_owned();
+        }
         if let Some(path) = get("PORTAL_POLICY") {
             config.policy_file = Some(PathBuf::from(path));
         }
@@ -459,6 +479,22 @@ impl PortalConfig {
                 format!("`{url}` is neither a sqlite: nor a postgres:// URL"),
             ));
         }
+        if let Some(url) = &self.redis_url
+            && !["redis://", "rediss://", "redis+unix://"]
+                .iter()
+                .any(|scheme| url.starts_with(scheme))
+        {
+            return Err(invalid(
+                "PORTAL_REDIS_URL",
+                format!("`{url}` is not a redis:// or rediss:// URL"),
+            ));
+        }
+        if self.session_store == SessionStoreSetting::Redis && self.redis_url.is_none() {
+            return Err(invalid(
+                "PORTAL_SESSION_STORE",
+                "`redis` needs PORTAL_REDIS_URL (e.g. redis://127.0.0.1:6379)",
+            ));
+        }
         if let Some(url) = &self.public_url {
             let rest = url
                 .strip_prefix("https://")
@@ -608,6 +644,24 @@ mod tests {
     }
 
     #[test]
+    fn redis_settings() {
+        let config = PortalConfig::from_vars(&vars(&[
+            ("PORTAL_SESSION_STORE", "redis"),
+            ("PORTAL_REDIS_URL", "redis://10.0.0.5:6379/2"),
+            ("PORTAL_REDIS_PREFIX", "hr-portal:"),
+        ]))
+        .expect("valid");
+        assert_eq!(config.session_store, SessionStoreSetting::Redis);
+        assert_eq!(config.redis_url.as_deref(), Some("redis://10.0.0.5:6379/2"));
+        assert_eq!(config.redis_prefix, "hr-portal:");
+        let default = PortalConfig::default();
+        assert_eq!(
+            (default.redis_url, default.redis_prefix.as_str()),
+            (None, DEFAULT_REDIS_PREFIX)
+        );
+    }
+
+    #[test]
     fn bad_values_name_the_setting() {
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[("PORTAL_DIRECTORY", "ldap")], "PORTAL_LDAP_URL"),
@@ -677,6 +731,10 @@ mod tests {
                 "PORTAL_SESSION_LIFETIME_MINUTES",
             ),
             (&[("PORTAL_SESSION_STORE", "redis")], "PORTAL_SESSION_STORE"),
+            (
+                &[("PORTAL_REDIS_URL", "127.0.0.1:6379")],
+                "PORTAL_REDIS_URL",
+            ),
             (
                 &[("PORTAL_AUDIT_HASHED_FIELDS", "Telephone,Salary")],
                 "PORTAL_AUDIT_HASHED_FIELDS",

@@ -1,10 +1,11 @@
 //! `GET /healthz` and `GET /readyz`, for load balancers and orchestrators: no session, cheap.
 //!
 //! - `/healthz`: the process answers (no dependency is asked).
-//! - `/readyz`: the portal database, the session store and the directory answered the last
-//!   check, and the replica is not draining; otherwise 503 with the failing parts named.
+//! - `/readyz`: the portal database, the session store, Redis (when configured) and the
+//!   directory answered the last check, and the replica is not draining; otherwise 503 with
+//!   the failing parts named.
 //!
-//! A probe never reaches a dependency: one background task per replica checks all three every
+//! A probe never reaches a dependency: one background task per replica checks them all every
 //! [`CHECK_EVERY`] (each within [`CHECK_LIMIT`], at the same time) and `/readyz` reads its last
 //! answer. So probes cost nothing, however many arrive, and the directory (WorkMail bills and
 //! throttles calls) is asked once per period.
@@ -36,10 +37,12 @@ pub struct Health {
 }
 
 /// What the checks ask.
-struct Dependencies {
-    database: AnyPool,
-    sessions: SessionBackend,
-    directory: Arc<dyn Directory>,
+pub struct Dependencies {
+    pub database: AnyPool,
+    pub sessions: SessionBackend,
+    /// The replicas' Redis, when configured (the sign-in limiter counts there).
+    pub redis: Option<fred::prelude::Pool>,
+    pub directory: Arc<dyn Directory>,
 }
 
 impl Dependencies {
@@ -59,11 +62,24 @@ impl Dependencies {
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         };
-        let (database, sessions, directory) =
-            tokio::join!(within(database), within(sessions), within(directory));
+        let redis = async {
+            match &self.redis {
+                Some(redis) => crate::replicas::redis::ping(redis)
+                    .await
+                    .map_err(|e| e.to_string()),
+                None => Ok(()),
+            }
+        };
+        let (database, sessions, redis, directory) = tokio::join!(
+            within(database),
+            within(sessions),
+            within(redis),
+            within(directory)
+        );
         [
             ("database", database),
             ("session_store", sessions),
+            ("redis", redis),
             ("directory", directory),
         ]
         .into_iter()
@@ -82,16 +98,7 @@ async fn within(check: impl Future<Output = Result<(), String>>) -> Result<(), S
 impl Health {
     /// Ready at first (start-up has just opened the database and the session store and checked
     /// the directory), then checked every [`CHECK_EVERY`] in the returned task.
-    pub fn start(
-        database: AnyPool,
-        sessions: SessionBackend,
-        directory: Arc<dyn Directory>,
-    ) -> (Self, tokio::task::JoinHandle<()>) {
-        let dependencies = Dependencies {
-            database,
-            sessions,
-            directory,
-        };
+    pub fn start(dependencies: Dependencies) -> (Self, tokio::task::JoinHandle<()>) {
         let health = Self {
             draining: Arc::new(AtomicBool::new(false)),
             failing: Arc::new(RwLock::new(Vec::new())),

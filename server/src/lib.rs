@@ -10,6 +10,7 @@
 //! - [`form_post`], [`account_forms`], [`audit`]: the handlers outside Leptos; [`store`]: the portal database;
 //! - [`export`]: directory exports (the formats, the jobs of `/admin/export`, its handlers);
 //!   [`health`]: `/healthz` and `/readyz`; [`metrics`]: Prometheus metrics on their own listener;
+//! - [`replicas`]: what several replicas share (Redis; every save's notice to every index);
 //! - [`config`], [`policy_file`], [`cli`]: settings, the policy file, the accounts command;
 //!   [`account_admin`]: the rules of account changes (the command and the accounts page).
 
@@ -34,6 +35,7 @@ pub mod metrics;
 mod origin_check;
 mod page;
 pub mod policy_file;
+pub mod replicas;
 mod request_origin;
 pub mod router;
 pub mod security_headers;

@@ -8,7 +8,10 @@
 //!   `portal_directory_call_duration_seconds{operation}` ([`MeteredDirectory`]);
 //! - `portal_saves_total{outcome}`, `portal_sign_ins_total{result}` (the audit log's records);
 //! - `portal_directory_index_users`, `portal_directory_index_refreshed_timestamp_seconds`
-//!   (the index refresh; its age is `time() - …`).
+//!   (the index refresh; its age is `time() - …`);
+//! - `portal_session_store_errors_total{operation}` (the session store's failures);
+//! - `portal_audit_open_intents` (saves begun whose outcome is not recorded yet; the
+//!   reconciliation sets it every minute).
 
 use app::domain::{Change, Organization, Outcome, UserProfile};
 use app::ports::{BoxFuture, Directory, DirectoryError, UserListPage};
@@ -111,6 +114,16 @@ pub fn index_refreshed(users: usize, at_unix_seconds: i64) {
     metrics::gauge!("portal_directory_index_users").set(users as f64);
     metrics::gauge!("portal_directory_index_refreshed_timestamp_seconds")
         .set(at_unix_seconds as f64);
+}
+
+/// The session store failed an operation (load, save, create, delete).
+pub fn session_store_error(operation: &'static str) {
+    metrics::counter!("portal_session_store_errors_total", "operation" => operation).increment(1);
+}
+
+/// How many audit intents are open (saves whose outcome is not recorded yet).
+pub fn open_intents(count: usize) {
+    metrics::gauge!("portal_audit_open_intents").set(count as f64);
 }
 
 /// A directory that counts and times every call of the one it wraps.

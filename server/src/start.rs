@@ -3,6 +3,8 @@
 use crate::account_admin::AccountAdmin;
 use crate::audit::{self, SqlAuditLog, ValueModes};
 use crate::auth::password::PasswordCheck;
+use crate::auth::rate_limit::local::LocalLimiter;
+use crate::auth::rate_limit::shared::SharedLimiter;
 use crate::auth::rate_limit::{RateLimits, SignInLimiter};
 use crate::auth::session::SessionBackend;
 use crate::auth::{self, AuthState};
@@ -13,6 +15,7 @@ use crate::directory::connect::connect;
 use crate::export::jobs::ExportJobRegistry;
 use crate::health::Health;
 use crate::origin_check::OwnOrigin;
+use crate::replicas::save_notices::{self, SaveListener};
 use crate::security_headers::SecurityHeaders;
 use crate::sso::OidcProvider;
 use crate::state::AppState;
@@ -160,6 +163,9 @@ pub async fn start(
     config: PortalConfig,
     leptos_options: LeptosOptions,
 ) -> Result<RunningPortal, StartError> {
+    // One TLS provider for every client that does not pick its own (Redis over rediss://);
+    // a second portal in the same process finds it installed.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let policy = load_policy(&config)?;
     if config.database_url.is_none() {
         create_data_dir(&config)?;
@@ -168,13 +174,31 @@ pub async fn start(
         .await
         .map_err(|e| StartError::Database(e.to_string()))?;
     let accounts = AccountStore::new(&database);
-    let sessions = SessionBackend::open(&config, &database)
+    let redis = match &config.redis_url {
+        Some(url) => Some(
+            crate::replicas::redis::connect(url)
+                .await
+                .map_err(|e| StartError::Redis(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let sessions = SessionBackend::open(&config, &database, redis.as_ref())
         .await
         .map_err(|e| StartError::Database(format!("cannot create the sessions table: {e}")))?;
     let modes = ValueModes::new(&config.audit_hashed_fields, &config.audit_redacted_fields);
     let audit_log = SqlAuditLog::open(database.pool.clone(), modes)
         .await
         .map_err(|e| StartError::Database(format!("cannot open the audit log: {e}")))?;
+    // On PostgreSQL (which replicas share), every save reaches every replica's index at once.
+    let (audit_log, save_listener) = if database.backend == store::Backend::Postgres {
+        let replica = save_notices::replica_name();
+        let listener = SaveListener::connect(&database.url, &replica)
+            .await
+            .map_err(|e| StartError::Database(format!("cannot listen to save notices: {e}")))?;
+        (audit_log.announcing_saves(&replica), Some(listener))
+    } else {
+        (audit_log, None)
+    };
     let mut background: Vec<_> = sessions
         .spawn_cleanup(Duration::from_secs(600))
         .into_iter()
@@ -220,6 +244,9 @@ pub async fn start(
         departments,
         config.directory_refresh,
     ));
+    if let Some(listener) = save_listener {
+        background.push(listener.spawn(index.clone(), directory.clone(), departments));
+    }
 
     let save_locks = store::SaveLocks::for_database(&database)
         .await
@@ -233,8 +260,19 @@ pub async fn start(
         sso_ready: false,
         sign_out_origin: None,
     };
-    let (health, checks) =
-        Health::start(database.pool.clone(), sessions.clone(), directory.clone());
+    let (health, checks) = Health::start(crate::health::Dependencies {
+        database: database.pool.clone(),
+        sessions: sessions.clone(),
+        redis: redis.clone(),
+        directory: directory.clone(),
+    });
+    let limits = RateLimits::default();
+    let limiter = match redis {
+        Some(redis) => {
+            SignInLimiter::Shared(SharedLimiter::new(limits, redis, &config.redis_prefix))
+        }
+        None => SignInLimiter::Local(LocalLimiter::new(limits)),
+    };
     background.push(checks);
     let state = AppState {
         leptos_options: leptos_options.clone(),
@@ -251,7 +289,7 @@ pub async fn start(
         auth: AuthState {
             accounts: accounts.clone(),
             passwords,
-            limiter: Arc::new(SignInLimiter::new(RateLimits::default())),
+            limiter: Arc::new(limiter),
             session_lifetime: config.session_lifetime,
             session_idle_timeout: config.session_idle_timeout,
             sso,

@@ -25,6 +25,8 @@ pub enum StartError {
     Sso(String),
     #[error("PORTAL_DATABASE_URL: {0}")]
     Database(String),
+    #[error("PORTAL_REDIS_URL: cannot reach Redis: {0}")]
+    Redis(String),
     #[error("PORTAL_DEMO_PASSWORD: cannot set up the demo accounts: {0}")]
     DemoAccounts(String),
     #[error("LEPTOS_SITE_ADDR: cannot listen on {addr}: {source}")]

@@ -18,6 +18,8 @@ mod harness;
 mod oidc;
 #[path = "support/slapd.rs"]
 mod slapd;
+#[path = "support/tcp_proxy.rs"]
+mod tcp_proxy;
 
 #[path = "portal/accounts.rs"]
 mod accounts;
@@ -43,6 +45,8 @@ mod malformed;
 mod metrics;
 #[path = "portal/process.rs"]
 mod process;
+#[path = "portal/replicas.rs"]
+mod replicas;
 #[path = "portal/saving.rs"]
 mod saving;
 #[path = "portal/security_headers.rs"]

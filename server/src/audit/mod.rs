@@ -44,6 +44,9 @@ struct KeptEntry {
 pub struct SqlAuditLog {
     pool: AnyPool,
     modes: ValueModes,
+    /// On PostgreSQL: this replica's name in the notice each save sends the others
+    /// ([`crate::replicas::save_notices`]).
+    announce_as: Option<std::sync::Arc<str>>,
 }
 
 fn store_error(error: impl std::fmt::Display) -> AuditError {
@@ -76,7 +79,20 @@ impl SqlAuditLog {
             .await
             .map_err(store_error)?;
         modes.set_key(&key);
-        Ok(Self { pool, modes })
+        Ok(Self {
+            pool,
+            modes,
+            announce_as: None,
+        })
+    }
+
+    /// Makes every record of a change that reached the directory notify the other replicas
+    /// (PostgreSQL only), in the transaction that writes the record.
+    pub fn announcing_saves(self, replica: &str) -> Self {
+        Self {
+            announce_as: Some(replica.into()),
+            ..self
+        }
     }
 
     /// The pool (for the retention job and reconciliation).
@@ -155,6 +171,12 @@ impl SqlAuditLog {
             return Ok(false);
         }
         Self::insert(&mut tx, entry, at_ms).await?;
+        if let (Some(replica), Some(user_id)) = (&self.announce_as, &entry.target_id)
+            && entry.outcome.reached_directory()
+        {
+            // Delivered when the transaction commits, so never for a save left unrecorded.
+            crate::replicas::save_notices::announce(&mut tx, replica, user_id).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }

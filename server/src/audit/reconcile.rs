@@ -76,6 +76,15 @@ impl SqlAuditLog {
         Ok(recorded)
     }
 
+    /// How many intents are open: saves on their way to the directory, and any the
+    /// reconciliation could not close yet.
+    pub async fn open_intents(&self) -> Result<usize, sqlx::Error> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_intents")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(usize::try_from(count).unwrap_or_default())
+    }
+
     /// Whether the directory holds every new value of the save; `None` when it can't be read.
     async fn confirm(&self, directory: &dyn Directory, entry: &KeptEntry) -> Option<bool> {
         let Some(user) = entry.target_id.as_deref() else {
@@ -128,6 +137,10 @@ pub fn spawn(
             interval.tick().await;
             if let Err(error) = audit.reconcile(&*directory, min_age).await {
                 tracing::error!(%error, "audit reconciliation failed; will try again");
+            }
+            match audit.open_intents().await {
+                Ok(open) => crate::metrics::open_intents(open),
+                Err(error) => tracing::warn!(%error, "cannot count the open audit intents"),
             }
         }
     })

@@ -23,12 +23,12 @@ use axum::{Extension, Form};
 use http::request::Parts;
 use http::{HeaderMap, Method, Request, StatusCode, Uri};
 use password::PasswordCheck;
-use rate_limit::SignInLimiter;
+use rate_limit::{Reservation, SignInLimiter};
 use serde::Deserialize;
 use session::{PortalSession, SessionAuth, unix_now};
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tower_sessions::Session;
 
 /// What sign-in and the session check need.
@@ -101,19 +101,28 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     }
 }
 
-/// The portal database could not say who the session belongs to; the session is kept.
-struct AccountsUnavailable;
+/// Who the session belongs to cannot be told now; the session is kept.
+enum Unavailable {
+    /// The session store (Redis, or the database holding sessions) does not answer.
+    Sessions,
+    /// The portal database does not answer for the session's account.
+    Accounts,
+}
 
 /// The account of a session, if the session is signed in, within its lifetime, and the
-/// account still exists and is enabled. Anything else ends the session, except the portal
-/// database failing to answer: that is not the session's fault, and it is kept.
+/// account still exists and is enabled. Anything else ends the session, except a store
+/// failing to answer: that is not the session's fault, and it is kept.
 async fn principal_of(
     auth: &AuthState,
     session: &PortalSession,
-) -> Result<Option<Principal>, AccountsUnavailable> {
+) -> Result<Option<Principal>, Unavailable> {
     let signed_in: SessionAuth = match session.auth().await {
         Ok(Some(signed_in)) => signed_in,
         Ok(None) => return Ok(None),
+        Err(tower_sessions::session::Error::Store(error)) => {
+            tracing::error!(%error, "cannot read the session store");
+            return Err(Unavailable::Sessions);
+        }
         Err(error) => {
             tracing::warn!(%error, "unreadable session");
             return Ok(None);
@@ -135,7 +144,7 @@ async fn principal_of(
             }),
             Err(error) => {
                 tracing::error!(%error, "cannot read the account of a session");
-                return Err(AccountsUnavailable);
+                return Err(Unavailable::Accounts);
             }
         }
     };
@@ -173,12 +182,21 @@ pub async fn authenticate(
     let principal = match session {
         Some(session) => match principal_of(&auth, &PortalSession(session)).await {
             Ok(principal) => principal,
-            Err(AccountsUnavailable) => {
+            Err(unavailable) => {
+                let message = match unavailable {
+                    Unavailable::Accounts => {
+                        "The portal's database is not answering. Try again in a moment; you \
+                         are still signed in."
+                    }
+                    Unavailable::Sessions => {
+                        "The portal cannot reach its session store. Try again in a moment; \
+                         you are still signed in."
+                    }
+                };
                 return (
                     StatusCode::SERVICE_UNAVAILABLE,
                     [(http::header::RETRY_AFTER, "5")],
-                    "The portal's database is not answering. Try again in a moment; you are \
-                     still signed in.",
+                    message,
                 )
                     .into_response();
             }
@@ -260,10 +278,12 @@ pub async fn sign_in(
         return refuse(LoginProblem::LocalSignInOff).await;
     }
     // Refused before any work: no database read, no password check.
-    let Some(attempt) = auth.limiter.reserve(&login, address, Instant::now()) else {
-        let refusal_to_record = auth
-            .limiter
-            .refusal_to_record(&login, address, Instant::now());
+    let reserved = match reserve_attempt(auth, &login, address).await {
+        Ok(reserved) => reserved,
+        Err(answer) => return answer,
+    };
+    let Some(attempt) = reserved else {
+        let refusal_to_record = auth.limiter.refusal_to_record(&login, address).await;
         // Only the refusal that is recorded is worth a database read to name it.
         let name = if refusal_to_record {
             logged_name(&state, find_account(auth, &login).await.as_ref(), &login)
@@ -285,7 +305,7 @@ pub async fn sign_in(
         Ok(matches) => matches,
         Err(busy) => {
             // Not a guess that was checked: it does not count.
-            auth.limiter.give_back(&login, address, attempt);
+            auth.limiter.give_back(&login, address, attempt).await;
             tracing::warn!(name, ?address, "sign-in refused: {busy}");
             return busy_answer();
         }
@@ -297,7 +317,7 @@ pub async fn sign_in(
         record(&state, &origin, Outcome::SignInFailed, &name, None).await;
         return refuse(LoginProblem::Failed).await;
     };
-    auth.limiter.succeeded(&login, address, attempt);
+    auth.limiter.succeeded(&login, address, attempt).await;
     let credentials = session::credentials_fingerprint(&account);
     if let Err(error) = PortalSession(session)
         .sign_in(account.id, credentials, None, 0)
@@ -315,6 +335,29 @@ pub async fn sign_in(
 }
 
 /// The answer when no password check could start in time: not a guess that was checked.
+/// Counts an attempt for `account` before its password is checked (`None`: over the limits).
+/// When Redis, where the replicas count attempts, does not answer, the answer is a 503: no
+/// password is checked uncounted.
+async fn reserve_attempt(
+    auth: &AuthState,
+    account: &str,
+    address: Option<std::net::IpAddr>,
+) -> Result<Option<Reservation>, Response> {
+    auth.limiter
+        .reserve(account, address)
+        .await
+        .map_err(|unavailable| {
+            tracing::error!(%unavailable, "password not checked: attempts cannot be counted");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(http::header::RETRY_AFTER, "10")],
+                "Signing in is unavailable for a moment: the portal cannot reach its session \
+             store. Try again shortly.",
+            )
+                .into_response()
+        })
+}
+
 fn busy_answer() -> Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
@@ -410,7 +453,11 @@ pub async fn confirm_password(
         // Its identity provider confirms it; it has no password here.
         return refuse(LoginProblem::NotConfirmed).await;
     }
-    let Some(attempt) = auth.limiter.reserve(&account_name, address, Instant::now()) else {
+    let reserved = match reserve_attempt(auth, &account_name, address).await {
+        Ok(reserved) => reserved,
+        Err(answer) => return answer,
+    };
+    let Some(attempt) = reserved else {
         tracing::warn!(
             account = account_name,
             ?address,
@@ -432,7 +479,9 @@ pub async fn confirm_password(
         .map(|account| account.password_hash);
     match auth.passwords.verify(hash, form.password).await {
         Err(busy) => {
-            auth.limiter.give_back(&account_name, address, attempt);
+            auth.limiter
+                .give_back(&account_name, address, attempt)
+                .await;
             tracing::warn!(account = account_name, "confirmation refused: {busy}");
             busy_answer()
         }
@@ -449,7 +498,9 @@ pub async fn confirm_password(
             refuse(LoginProblem::NotConfirmed).await
         }
         Ok(true) => {
-            auth.limiter.succeeded(&account_name, address, attempt);
+            auth.limiter
+                .succeeded(&account_name, address, attempt)
+                .await;
             let session = PortalSession(session);
             let confirmed = match session.auth().await {
                 Ok(Some(signed_in)) => session.confirm_identity(signed_in).await,

@@ -10,6 +10,8 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion};
 use tower_sessions::{Expiry, MemoryStore, Session, SessionManagerLayer, SessionStore};
+use tower_sessions_redis_store::RedisStore;
+use tower_sessions_redis_store::fred::prelude::Pool as RedisPool;
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 /// The session cookie's name over plain http.
@@ -19,14 +21,17 @@ pub const SECURE_COOKIE_NAME: &str = "__Host-portal_session";
 const AUTH_KEY: &str = "portal.auth";
 const SSO_PENDING_KEY: &str = "portal.sso_pending";
 
-/// Where sessions live: the portal database (SQLite or PostgreSQL), or memory
-/// (`PORTAL_SESSION_STORE`). Redis can be added as another variant. On a SQLite file, sessions
-/// are loaded on the calling thread by the database's readers (see `store::readers`).
+/// Where sessions live: the portal database (SQLite or PostgreSQL), memory or Redis
+/// (`PORTAL_SESSION_STORE`). On a SQLite file, sessions are loaded on the calling thread by the
+/// database's readers (see `store::readers`). Redis expires sessions itself; their keys are
+/// the bare session ids (tower-sessions-redis-store has no prefix), so a Redis shared with
+/// other applications is best given a database of its own (`redis://host:6379/2`).
 #[derive(Clone, Debug)]
 pub enum SessionBackend {
     Sqlite(SqliteStore, Option<Arc<SqliteReaders>>),
     Postgres(PostgresStore),
     Memory(MemoryStore),
+    Redis(RedisStore<RedisPool>),
 }
 
 /// Runs `$call` on whichever store the backend holds.
@@ -36,6 +41,7 @@ macro_rules! on_store {
             SessionBackend::Sqlite($store, _) => $call,
             SessionBackend::Postgres($store) => $call,
             SessionBackend::Memory($store) => $call,
+            SessionBackend::Redis($store) => $call,
         }
     };
 }
@@ -43,9 +49,19 @@ macro_rules! on_store {
 impl SessionBackend {
     /// The store the configuration asks for; the database store's table is created if needed.
     /// tower-sessions-sqlx-store needs a pool typed for its engine, so it gets its own small
-    /// pool on the portal database.
-    pub async fn open(config: &PortalConfig, database: &Database) -> Result<Self, sqlx::Error> {
+    /// pool on the portal database. `redis` is the replicas' Redis, when configured.
+    pub async fn open(
+        config: &PortalConfig,
+        database: &Database,
+        redis: Option<&RedisPool>,
+    ) -> Result<Self, sqlx::Error> {
         match (config.session_store, database.backend) {
+            (SessionStoreSetting::Redis, _) => match redis {
+                Some(redis) => Ok(SessionBackend::Redis(RedisStore::new(redis.clone()))),
+                None => Err(sqlx::Error::Configuration(
+                    "PORTAL_SESSION_STORE=redis needs PORTAL_REDIS_URL".into(),
+                )),
+            },
             (SessionStoreSetting::Database, Backend::Sqlite) => {
                 let options: sqlx::sqlite::SqliteConnectOptions = database.url.parse()?;
                 let pool = sqlx::sqlite::SqlitePoolOptions::new()
@@ -80,9 +96,10 @@ impl SessionBackend {
             .map_err(|error| error.to_string())
     }
 
-    /// Deletes expired sessions every `period` (the memory store forgets them on load).
+    /// Deletes expired sessions every `period` (the memory store forgets them on load, Redis
+    /// expires them).
     pub fn spawn_cleanup(&self, period: Duration) -> Option<tokio::task::JoinHandle<()>> {
-        if matches!(self, SessionBackend::Memory(_)) {
+        if matches!(self, SessionBackend::Memory(_) | SessionBackend::Redis(_)) {
             return None;
         }
         let backend = self.clone();
@@ -93,7 +110,7 @@ impl SessionBackend {
                 let deleted = match &backend {
                     SessionBackend::Sqlite(store, _) => store.delete_expired().await,
                     SessionBackend::Postgres(store) => store.delete_expired().await,
-                    SessionBackend::Memory(_) => Ok(()),
+                    SessionBackend::Memory(_) | SessionBackend::Redis(_) => Ok(()),
                 };
                 if let Err(error) = deleted {
                     tracing::warn!(%error, "could not delete expired sessions");
@@ -103,26 +120,41 @@ impl SessionBackend {
     }
 }
 
+/// Every failure of the store is counted (`portal_session_store_errors_total`).
 #[async_trait::async_trait]
 impl SessionStore for SessionBackend {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        on_store!(self, store => store.create(record).await)
+        counted(
+            "create",
+            on_store!(self, store => store.create(record).await),
+        )
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        on_store!(self, store => store.save(record).await)
+        counted("save", on_store!(self, store => store.save(record).await))
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
+        let loaded = match self {
             SessionBackend::Sqlite(_, Some(readers)) => load_on_thread(readers, id),
             _ => on_store!(self, store => store.load(id).await),
-        }
+        };
+        counted("load", loaded)
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        on_store!(self, store => store.delete(id).await)
+        counted("delete", on_store!(self, store => store.delete(id).await))
     }
+}
+
+fn counted<T>(
+    operation: &'static str,
+    result: session_store::Result<T>,
+) -> session_store::Result<T> {
+    if result.is_err() {
+        crate::metrics::session_store_error(operation);
+    }
+    result
 }
 
 /// Loads a session record as tower-sessions-sqlx-store's `SqliteStore` keeps it (its table, its
@@ -465,7 +497,7 @@ mod tests {
             dir.path().join("portal.sqlite3").display()
         );
         let database = crate::store::open_url(&url).await.expect("database");
-        let backend = SessionBackend::open(&PortalConfig::default(), &database)
+        let backend = SessionBackend::open(&PortalConfig::default(), &database, None)
             .await
             .expect("session store");
         let SessionBackend::Sqlite(store, Some(_)) = &backend else {

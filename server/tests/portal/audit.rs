@@ -749,45 +749,6 @@ async fn the_audit_store_works_on_sqlite() {
     exercise_store(&url).await;
 }
 
-/// A fresh PostgreSQL database for one test, or `None` (with a loud note, see
-/// [`crate::harness::skip`]) when no server runs here.
-async fn postgres_database(name: &str) -> Option<(String, sqlx::PgPool)> {
-    let admin_url = std::env::var("PORTAL_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let admin = match sqlx::PgPool::connect(&admin_url).await {
-        Ok(pool) => pool,
-        Err(error) => {
-            crate::harness::skip(
-                name,
-                &format!("no PostgreSQL at {admin_url} ({error}); the PostgreSQL path"),
-            );
-            return None;
-        }
-    };
-    let database = format!("portal_test_{name}_{}", std::process::id());
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {database}"))
-        .execute(&admin)
-        .await
-        .expect("drop old database");
-    sqlx::query(&format!("CREATE DATABASE {database}"))
-        .execute(&admin)
-        .await
-        .expect("create database");
-    let url = match admin_url.rsplit_once('/') {
-        Some((server, _)) => format!("{server}/{database}"),
-        None => panic!("PORTAL_TEST_POSTGRES_URL needs a database path"),
-    };
-    Some((url, admin))
-}
-
-async fn drop_postgres_database(admin: sqlx::PgPool, url: &str) {
-    let database = url.rsplit('/').next().unwrap_or_default();
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
-        .execute(&admin)
-        .await
-        .expect("drop database");
-}
-
 #[tokio::test]
 async fn the_audit_store_works_on_postgresql() {
     let Some((url, admin)) = postgres_database("store").await else {

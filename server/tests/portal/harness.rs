@@ -149,17 +149,7 @@ impl Portal {
         name: &str,
         body: Value,
     ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-        let response = self
-            .post(&format!("/api/{name}"))
-            .json(&body)
-            .send()
-            .await
-            .expect("server function answers");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("body");
-        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status, headers, value)
+        json_answer(self.post(&format!("/api/{name}")).json(&body)).await
     }
 
     /// The profile `get_user` returns (its `profile` member).
@@ -176,22 +166,28 @@ impl Portal {
         loaded: &Value,
         edits: &[(&str, &str)],
     ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        json_answer(self.save_request(user, loaded, edits)).await
+    }
+
+    /// The `update_user` call [`Portal::save`] sends, to send later.
+    pub(crate) fn save_request(
+        &self,
+        user: &str,
+        loaded: &Value,
+        edits: &[(&str, &str)],
+    ) -> reqwest::RequestBuilder {
         let loaded_values = loaded["values"].clone();
         let mut edited = loaded_values.clone();
         for (field, value) in edits {
             edited[*field] = json!(value);
         }
         let version = version_of(&loaded_values);
-        self.call(
-            "update_user",
-            json!({ "request": {
-                "user_id": user,
-                "loaded": loaded_values,
-                "edited": edited,
-                "version": version,
-            }}),
-        )
-        .await
+        self.post("/api/update_user").json(&json!({ "request": {
+            "user_id": user,
+            "loaded": loaded_values,
+            "edited": edited,
+            "version": version,
+        }}))
     }
 
     pub(crate) async fn page(&self, path: &str) -> (StatusCode, String) {
@@ -319,6 +315,18 @@ impl Portal {
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
         )
     }
+}
+
+/// Sends a server-function call; its status, headers and JSON (or text) body.
+async fn json_answer(
+    request: reqwest::RequestBuilder,
+) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    let response = request.send().await.expect("server function answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("body");
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, headers, value)
 }
 
 /// The app's options, listening on `port` of the loopback address (0: any free port).
@@ -586,6 +594,62 @@ pub(crate) trait IntoPair {
 impl IntoPair for (StatusCode, reqwest::header::HeaderMap, Value) {
     fn into_pair(self) -> (StatusCode, Value) {
         (self.0, self.2)
+    }
+}
+
+/// A fresh PostgreSQL database for one test, or `None` (with a loud note, see
+/// [`skip`]) when no server runs here.
+pub(crate) async fn postgres_database(name: &str) -> Option<(String, sqlx::PgPool)> {
+    let admin_url = std::env::var("PORTAL_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let admin = match sqlx::PgPool::connect(&admin_url).await {
+        Ok(pool) => pool,
+        Err(error) => {
+            skip(
+                name,
+                &format!("no PostgreSQL at {admin_url} ({error}); the PostgreSQL path"),
+            );
+            return None;
+        }
+    };
+    let database = format!("portal_test_{name}_{}", std::process::id());
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {database}"))
+        .execute(&admin)
+        .await
+        .expect("drop old database");
+    sqlx::query(&format!("CREATE DATABASE {database}"))
+        .execute(&admin)
+        .await
+        .expect("create database");
+    let url = match admin_url.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{database}"),
+        None => panic!("PORTAL_TEST_POSTGRES_URL needs a database path"),
+    };
+    Some((url, admin))
+}
+
+pub(crate) async fn drop_postgres_database(admin: sqlx::PgPool, url: &str) {
+    let database = url.rsplit('/').next().unwrap_or_default();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+        .execute(&admin)
+        .await
+        .expect("drop database");
+}
+
+/// The machine's Redis for one test, or `None` (with a loud note, see [`skip`]) when none runs
+/// here. Each test gives the portal its own key prefix.
+pub(crate) async fn redis_or_skip(name: &str) -> Option<String> {
+    let url = std::env::var("PORTAL_TEST_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    match workmail_portal::replicas::redis::connect(&url).await {
+        Ok(_) => Some(url),
+        Err(error) => {
+            skip(
+                name,
+                &format!("no Redis at {url} ({error}); the Redis path"),
+            );
+            None
+        }
     }
 }
 

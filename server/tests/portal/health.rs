@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use workmail_emulator::{FaultKind, Faults};
 
-async fn probe(portal: &Portal, path: &str) -> (StatusCode, Value) {
+pub(crate) async fn probe(portal: &Portal, path: &str) -> (StatusCode, Value) {
     // No session cookie: a load balancer has none.
     let response = portal
         .http
@@ -25,7 +25,7 @@ async fn probe(portal: &Portal, path: &str) -> (StatusCode, Value) {
 }
 
 /// Probes `/readyz` until it answers `status` (the checks run every two seconds).
-async fn ready_becomes(portal: &Portal, status: StatusCode) -> Value {
+pub(crate) async fn ready_becomes(portal: &Portal, status: StatusCode) -> Value {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         let (now, body) = probe(portal, "/readyz").await;

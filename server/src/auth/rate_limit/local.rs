@@ -1,52 +1,11 @@
-//! Sign-in rate limits: failed attempts are counted per account name, per client address and
-//! per (account, address) over a sliding window; over a limit, sign-in is refused without
-//! checking the password. Time is passed in, so tests control it.
-//!
-//! - One address may try one account `per_account_address` times a window, and all accounts
-//!   `per_address` times.
-//! - One account, from all addresses together, may fail `per_account` times a window; after
-//!   that it is not locked (anyone could lock the admin out with a few tries) but slowed down:
-//!   each further attempt waits twice as long after the last failure as the one before, from a
-//!   second up to a minute. Guessing from many addresses gets about one guess a minute.
-//!
-//! An attempt is counted *before* its password is checked ([`SignInLimiter::reserve`]), and
-//! given back if it succeeds: the check is slow (argon2), so counting afterwards would let N
-//! concurrent guesses all be checked before the first failure was counted.
+//! The sign-in limiter of one process, in memory: for a single replica (the default). Time is
+//! passed in, so tests control it.
 
+use super::{RateLimits, backoff, limited};
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// The limits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RateLimits {
-    /// Failed attempts per account name within `window` before its attempts are slowed down.
-    pub per_account: usize,
-    /// Failed attempts allowed per (account, client address) within `window`.
-    pub per_account_address: usize,
-    /// Failed attempts allowed per client address within `window`.
-    pub per_address: usize,
-    pub window: Duration,
-}
-
-impl Default for RateLimits {
-    fn default() -> Self {
-        Self {
-            per_account: 5,
-            per_account_address: 5,
-            per_address: 20,
-            window: Duration::from_secs(15 * 60),
-        }
-    }
-}
-
-/// How long an account past its limit waits after its last failure: 1 s after the first
-/// failure past the limit, doubling, at most a minute.
-fn backoff(past_limit: usize) -> Duration {
-    let doublings = u32::try_from(past_limit).unwrap_or(u32::MAX).min(6);
-    Duration::from_secs(1 << doublings).min(Duration::from_secs(60))
-}
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Key {
@@ -57,7 +16,7 @@ enum Key {
 
 /// Counts failed sign-ins.
 #[derive(Debug, Default)]
-pub struct SignInLimiter {
+pub struct LocalLimiter {
     limits: RateLimits,
     failures: Mutex<HashMap<Key, VecDeque<Instant>>>,
     /// When a refusal of (account, address) was last put in the audit log: one record per
@@ -67,7 +26,7 @@ pub struct SignInLimiter {
     pruned_at: Mutex<Option<Instant>>,
 }
 
-impl SignInLimiter {
+impl LocalLimiter {
     pub fn new(limits: RateLimits) -> Self {
         Self {
             limits,
@@ -137,7 +96,7 @@ impl SignInLimiter {
         account: &str,
         address: Option<IpAddr>,
         now: Instant,
-    ) -> Option<Reservation> {
+    ) -> Option<Reserved> {
         let address = address.map(limited);
         self.prune_if_due(now);
         let Ok(mut map) = self.failures.lock() else {
@@ -163,13 +122,13 @@ impl SignInLimiter {
             }
         }
         Self::push_failure(&mut map, account, address, now);
-        Some(Reservation { at: now })
+        Some(Reserved { at: now })
     }
 
     /// A reserved attempt succeeded: it no longer counts, and this address's failures for the
     /// account are cleared. The account's failures from other addresses stay: a successful
     /// sign-in must not hand a guesser elsewhere a fresh set of attempts.
-    pub fn succeeded(&self, account: &str, address: Option<IpAddr>, reservation: Reservation) {
+    pub fn succeeded(&self, account: &str, address: Option<IpAddr>, reservation: Reserved) {
         let address = address.map(limited);
         let Ok(mut map) = self.failures.lock() else {
             return;
@@ -190,7 +149,7 @@ impl SignInLimiter {
 
     /// A reserved attempt was not checked after all (the portal was too busy): it counts
     /// neither against the account nor against the address.
-    pub fn give_back(&self, account: &str, address: Option<IpAddr>, reservation: Reservation) {
+    pub fn give_back(&self, account: &str, address: Option<IpAddr>, reservation: Reserved) {
         let address = address.map(limited);
         let Ok(mut map) = self.failures.lock() else {
             return;
@@ -230,15 +189,6 @@ impl SignInLimiter {
     }
 }
 
-/// The address a limit counts: an IPv6 address by its /64, which one holder usually has whole
-/// (counting single addresses would give them endless budgets).
-fn limited(address: IpAddr) -> IpAddr {
-    match address.to_canonical() {
-        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & (u128::MAX << 64)).into()),
-        v4 => v4,
-    }
-}
-
 /// Removes one attempt made at `at` from `key`'s window.
 fn forget(map: &mut HashMap<Key, VecDeque<Instant>>, key: &Key, at: Instant) {
     if let Some(times) = map.get_mut(key)
@@ -248,10 +198,10 @@ fn forget(map: &mut HashMap<Key, VecDeque<Instant>>, key: &Key, at: Instant) {
     }
 }
 
-/// An attempt counted before its password is checked; see [`SignInLimiter::reserve`].
+/// An attempt counted before its password is checked; see [`LocalLimiter::reserve`].
 #[derive(Debug)]
 #[must_use = "a reserved attempt stays counted as failed unless it is given back"]
-pub struct Reservation {
+pub struct Reserved {
     at: Instant,
 }
 
@@ -279,7 +229,7 @@ mod tests {
             window: Duration::from_secs(3600),
             ..LIMITS
         };
-        let limiter = SignInLimiter::new(limits);
+        let limiter = LocalLimiter::new(limits);
         let t0 = Instant::now();
         for i in 0..3 {
             let _failed = limiter.reserve("admin", ip(i), t0).expect("allowed");
@@ -311,7 +261,7 @@ mod tests {
 
     #[test]
     fn an_account_past_its_limit_is_refused_at_once_from_any_address() {
-        let limiter = SignInLimiter::new(LIMITS);
+        let limiter = LocalLimiter::new(LIMITS);
         let t0 = Instant::now();
         for i in 0..3 {
             let _failed = limiter.reserve("hr", ip(i), t0).expect("allowed");
@@ -328,7 +278,7 @@ mod tests {
 
     #[test]
     fn an_address_is_locked_after_its_limit_whatever_the_account() {
-        let limiter = SignInLimiter::new(LIMITS);
+        let limiter = LocalLimiter::new(LIMITS);
         let t0 = Instant::now();
         for i in 0..5 {
             limiter.record_failure(&format!("user{i}"), ip(1), t0);
@@ -339,7 +289,7 @@ mod tests {
 
     #[test]
     fn success_clears_its_address_but_not_the_failures_from_elsewhere() {
-        let limiter = SignInLimiter::new(LIMITS);
+        let limiter = LocalLimiter::new(LIMITS);
         let t0 = Instant::now();
         // A guesser elsewhere fails twice; the person mistypes once, then signs in.
         for _ in 0..2 {
@@ -358,7 +308,7 @@ mod tests {
 
     #[test]
     fn an_ipv6_address_counts_by_its_64() {
-        let limiter = SignInLimiter::new(LIMITS);
+        let limiter = LocalLimiter::new(LIMITS);
         let t0 = Instant::now();
         let v6 = |last: u16| Some(IpAddr::from([0x2001, 0xdb8, 0, 1, 0, 0, 0, last]));
         for i in 0..5 {
@@ -373,10 +323,10 @@ mod tests {
 
     #[test]
     fn an_attempt_counts_before_its_check_and_success_gives_it_back() {
-        let limiter = SignInLimiter::new(LIMITS);
+        let limiter = LocalLimiter::new(LIMITS);
         let t0 = Instant::now();
         // Three attempts under way at once: a fourth is refused before any is checked.
-        let pending: Vec<Reservation> = (0..3)
+        let pending: Vec<Reserved> = (0..3)
             .map(|_| limiter.reserve("hr", ip(1), t0).expect("allowed"))
             .collect();
         assert!(limiter.reserve("hr", ip(1), t0).is_none());
@@ -398,7 +348,7 @@ mod tests {
 
     #[test]
     fn one_refusal_per_window_is_recorded_and_ended_windows_are_forgotten() {
-        let limiter = SignInLimiter::new(LIMITS);
+        let limiter = LocalLimiter::new(LIMITS);
         let t0 = Instant::now();
         assert!(limiter.refusal_to_record("hr", ip(1), t0));
         for s in 1..60 {
@@ -420,7 +370,7 @@ mod tests {
 
     #[test]
     fn an_attempt_given_back_counts_nowhere() {
-        let limiter = SignInLimiter::new(LIMITS);
+        let limiter = LocalLimiter::new(LIMITS);
         let t0 = Instant::now();
         for _ in 0..10 {
             let unchecked = limiter.reserve("hr", ip(1), t0).expect("allowed");
