@@ -52,6 +52,11 @@ pub async fn serve(
     addr: SocketAddr,
 ) -> std::io::Result<(SocketAddr, [tokio::task::JoinHandle<()>; 2])> {
     let handle = recorder().ok_or_else(|| std::io::Error::other("no metrics recorder"))?;
+    // Counters that may stay at zero are shown from the start, so alerts on them have a series.
+    for operation in ["load", "save", "create", "delete"] {
+        metrics::counter!("portal_session_store_errors_total", "operation" => operation)
+            .increment(0);
+    }
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let app = axum::Router::new().route(

@@ -37,6 +37,8 @@ async fn metrics_are_served_apart_and_name_routes_not_people() {
         "portal_sign_ins_total{result=\"signed_in\"}",
         "portal_directory_index_users ",
         "portal_directory_index_refreshed_timestamp_seconds ",
+        "portal_session_store_errors_total{operation=\"load\"} ",
+        "portal_audit_open_intents ",
     ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }

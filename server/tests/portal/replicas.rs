@@ -292,3 +292,68 @@ async fn readiness_follows_redis_and_postgresql_going_away_and_coming_back() {
     assert_eq!(a.get_user(JANE).await["name"], JANE, "and the portal works");
     replicas.stop().await;
 }
+
+/// The shared limiter counts as one process does: concurrent attempts from two replicas are
+/// checked and counted in one step (no more pass than the limit), a success forgets its
+/// address's failures for the account, an attempt given back counts nowhere, and one refusal
+/// per window is recorded.
+#[tokio::test]
+async fn the_shared_limiter_counts_attempts_from_every_replica_at_once() {
+    use std::net::IpAddr;
+    use workmail_portal::auth::rate_limit::RateLimits;
+    use workmail_portal::auth::rate_limit::shared::SharedLimiter;
+    let Some(url) = redis_or_skip("shared_limiter").await else {
+        return;
+    };
+    let redis = workmail_portal::replicas::redis::connect(&url)
+        .await
+        .expect("Redis");
+    let prefix = format!("portal-test:limiter:{}:", std::process::id());
+    let limits = RateLimits {
+        per_account: 3,
+        per_account_address: 3,
+        per_address: 5,
+        window: Duration::from_secs(60),
+    };
+    let replicas = [
+        SharedLimiter::new(limits, redis.clone(), &prefix),
+        SharedLimiter::new(limits, redis.clone(), &prefix),
+    ];
+    let ip = |last: u8| Some(IpAddr::from([10, 0, 0, last]));
+
+    let attempts = (0..20).map(|i| replicas[i % 2].reserve("hr", ip(1)));
+    let reserved: Vec<_> = futures::future::join_all(attempts)
+        .await
+        .into_iter()
+        .filter_map(|answer| answer.expect("Redis answers"))
+        .collect();
+    assert_eq!(reserved.len(), 3, "the limit, however many ask at once");
+
+    // One succeeds: the account and the pair forget this address's failures; the address
+    // keeps the two that failed, so three more (2 + 3 = its limit of 5) are allowed.
+    let mut reserved = reserved.into_iter();
+    let first = reserved.next().expect("a reservation");
+    replicas[1].succeeded("hr", ip(1), first).await;
+    drop(reserved);
+    let mut allowed = 0;
+    for _ in 0..6 {
+        if let Some(failed) = replicas[0].reserve("hr", ip(1)).await.expect("answer") {
+            allowed += 1;
+            drop(failed);
+        }
+    }
+    assert_eq!(allowed, 3);
+
+    for _ in 0..10 {
+        let unchecked = replicas[0]
+            .reserve("admin", ip(2))
+            .await
+            .expect("answer")
+            .expect("nothing counted");
+        replicas[1].give_back("admin", ip(2), unchecked).await;
+    }
+
+    assert!(replicas[0].refusal_to_record("hr", ip(1)).await);
+    assert!(!replicas[1].refusal_to_record("hr", ip(1)).await);
+    assert!(replicas[1].refusal_to_record("hr", ip(3)).await);
+}
