@@ -83,20 +83,21 @@ pub async fn answered(request: reqwest::RequestBuilder) -> bool {
 
 /// Signs in as a demo account and returns the session cookie to send.
 pub async fn sign_in(portal: &str, login: &str) -> String {
+    let password =
+        std::env::var("PORTAL_DEMO_PASSWORD").unwrap_or_else(|_| "demo-password".to_owned());
+    sign_in_as(portal, login, &password).await
+}
+
+/// Signs in as `login` with `password` and returns the session cookie to send.
+pub async fn sign_in_as(portal: &str, login: &str, password: &str) -> String {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let password =
-        std::env::var("PORTAL_DEMO_PASSWORD").unwrap_or_else(|_| "demo-password".to_owned());
     let response = http
         .post(format!("{portal}/login"))
         .header("origin", portal)
-        .form(&[
-            ("login", login),
-            ("password", &password),
-            ("next", "/users"),
-        ])
+        .form(&[("login", login), ("password", password), ("next", "/users")])
         .send()
         .await
         .expect("sign-in answers");
@@ -159,7 +160,12 @@ where
 
 /// The process's resident memory in MiB (Linux), for reports.
 pub fn resident_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    resident_mib_of("self")
+}
+
+/// Process `pid`'s resident memory in MiB (Linux; `self` for this one).
+pub fn resident_mib_of(pid: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kib: f64 = status
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))?
