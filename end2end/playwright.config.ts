@@ -11,6 +11,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'portal-e2e-'));
 const serverLog = process.env.PORTAL_E2E_LOG ?? 'target/e2e-server.log';
 // The test OpenID Provider (end2end/oidc-test-provider.mjs) the portal signs people in with.
 const providerPort = process.env.PORTAL_E2E_OIDC_PORT ?? '3198';
+// The portal's metrics listener, read once the suite is over (tests/metrics.teardown.ts).
+const metricsPort = process.env.PORTAL_E2E_METRICS_PORT ?? '3199';
 
 
 export default defineConfig({
@@ -21,6 +23,11 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [['list']],
+  // The whole suite first, then what /metrics shows after it.
+  projects: [
+    { name: 'portal', teardown: 'metrics' },
+    { name: 'metrics', testMatch: /metrics\.teardown\.ts$/ },
+  ],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     browserName: 'chromium',
@@ -75,6 +82,7 @@ export default defineConfig({
       PORTAL_OIDC_ROLES: 'portal-admins=admin,portal-hr=hr',
       // Short, so a test can let it pass; no other test changes Role or the address-list flag.
       PORTAL_REAUTH_SECONDS: '10',
+      PORTAL_METRICS_ADDR: `127.0.0.1:${metricsPort}`,
     },
     url: `http://127.0.0.1:${port}/users`,
     reuseExistingServer: false,

@@ -109,6 +109,23 @@ async fn run() {
         }
     };
     let pages = measure_with(SEARCHERS, phase, page).await;
+    // The two searches the scaling goal names, each alone.
+    let one_search = |query: &'static str| {
+        let (http, cookie, base) = (
+            reqwest::Client::new(),
+            Arc::clone(&cookie),
+            Arc::clone(&base),
+        );
+        move || {
+            let (http, cookie, base) = (http.clone(), Arc::clone(&cookie), Arc::clone(&base));
+            async move {
+                let url = format!("{base}/users{query}");
+                answered(http.get(url).header("cookie", cookie.as_str())).await
+            }
+        }
+    };
+    let ja = measure_with(SEARCHERS, phase, one_search("?q=ja")).await;
+    let everyone = measure_with(SEARCHERS, phase, one_search("")).await;
     let after_load = resident_mib();
 
     println!(
@@ -118,6 +135,8 @@ async fn run() {
     for (label, m) in [
         ("search_users server function", &searches),
         ("GET /users?q=… (whole page)", &pages),
+        ("GET /users?q=ja", &ja),
+        ("GET /users (everyone, first page)", &everyone),
     ] {
         println!(
             "{label:<38} {:>10.0} {:>10.2} {:>10.2}",
@@ -132,6 +151,13 @@ async fn run() {
         mib(before),
         mib(after_start),
         mib(after_load)
+    );
+    let snapshot = portal.directory_index().snapshot();
+    let (indexed, bytes) = (snapshot.users.len(), snapshot.users.heap_bytes());
+    println!(
+        "index: {indexed} users, {:.1} MiB asked of the allocator, {} bytes a user",
+        bytes as f64 / (1024.0 * 1024.0),
+        bytes / indexed.max(1)
     );
     portal.shutdown().await;
 }

@@ -16,7 +16,8 @@ pub async fn refresh_index(
     let refreshed = index.refresh(directory, departments, now).await;
     match &refreshed {
         Ok(users) => {
-            crate::metrics::index_refreshed(*users, now);
+            let bytes = index.snapshot().users.heap_bytes();
+            crate::metrics::index_refreshed(*users, bytes, now);
             tracing::info!(
                 users,
                 ms = started.elapsed().as_millis(),

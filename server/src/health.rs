@@ -3,7 +3,8 @@
 //! - `/healthz`: the process answers (no dependency is asked).
 //! - `/readyz`: the portal database, the session store, Redis (when configured) and the
 //!   directory answered the last check, and the replica is not draining; otherwise 503 with
-//!   the failing parts named.
+//!   the failing parts named, each with a short cause (`no_credentials`, `timeout`, …: the
+//!   probe is public, so no host names or messages; the log has the whole error).
 //!
 //! A probe never reaches a dependency: one background task per replica checks them all every
 //! [`CHECK_EVERY`] (each within [`CHECK_LIMIT`], at the same time) and `/readyz` reads its last
@@ -11,7 +12,7 @@
 //! throttles calls) is asked once per period.
 
 use crate::auth::session::SessionBackend;
-use app::ports::Directory;
+use app::ports::{Directory, DirectoryErrorKind};
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -33,7 +34,7 @@ pub struct Health {
     /// Set when the replica starts draining: from then on it is not ready.
     pub draining: Arc<AtomicBool>,
     /// The dependencies that failed the last check.
-    failing: Arc<RwLock<Vec<&'static str>>>,
+    failing: Arc<RwLock<Vec<Failure>>>,
 }
 
 /// What the checks ask.
@@ -45,28 +46,58 @@ pub struct Dependencies {
     pub directory: Arc<dyn Directory>,
 }
 
+/// Why a dependency failed its check: a short cause for `/readyz` (no host names, no
+/// messages: anyone may probe it) and the whole error for the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Failure {
+    part: &'static str,
+    cause: &'static str,
+    detail: String,
+}
+
+type Check = Result<(), (&'static str, String)>;
+
+/// An error that is not the directory's: it did not answer in time, or it failed.
+fn failed(error: impl std::fmt::Display) -> (&'static str, String) {
+    ("error", error.to_string())
+}
+
+/// The directory's cause, as start-up names it (`directory/connect.rs`).
+fn directory_cause(kind: DirectoryErrorKind) -> &'static str {
+    match kind {
+        DirectoryErrorKind::NoCredentials => "no_credentials",
+        DirectoryErrorKind::AuthenticationFailed => "credentials_refused",
+        DirectoryErrorKind::OrganizationNotFound => "organization_not_found",
+        DirectoryErrorKind::OrganizationState => "organization_not_usable",
+        DirectoryErrorKind::Forbidden => "forbidden",
+        DirectoryErrorKind::Unreachable => "unreachable",
+        DirectoryErrorKind::Timeout => "timeout",
+        DirectoryErrorKind::Throttled => "throttled",
+        DirectoryErrorKind::Unavailable => "unavailable",
+        _ => "error",
+    }
+}
+
 impl Dependencies {
-    async fn failing(&self) -> Vec<&'static str> {
+    async fn failing(&self) -> Vec<Failure> {
         let database = async {
             sqlx::query("SELECT 1")
                 .execute(&self.database)
                 .await
                 .map(|_| ())
-                .map_err(|e| e.to_string())
+                .map_err(failed)
         };
-        let sessions = self.sessions.ping();
+        let sessions = async { self.sessions.ping().await.map_err(failed) };
         let directory = async {
             self.directory
                 .organization()
                 .await
                 .map(|_| ())
-                .map_err(|e| e.to_string())
+                .map_err(|error| (directory_cause(error.kind), error.to_string()))
         };
         let redis = async {
             match &self.redis {
-                Some(redis) => crate::replicas::redis::ping(redis)
-                    .await
-                    .map_err(|e| e.to_string()),
+                Some(redis) => crate::replicas::redis::ping(redis).await.map_err(failed),
                 None => Ok(()),
             }
         };
@@ -83,16 +114,25 @@ impl Dependencies {
             ("directory", directory),
         ]
         .into_iter()
-        .filter_map(|(part, result)| result.err().map(|_| part))
+        .filter_map(|(part, result)| {
+            result.err().map(|(cause, detail)| Failure {
+                part,
+                cause,
+                detail,
+            })
+        })
         .collect()
     }
 }
 
-/// `check`'s answer, or a failure if it takes longer than [`CHECK_LIMIT`].
-async fn within(check: impl Future<Output = Result<(), String>>) -> Result<(), String> {
+/// `check`'s answer, or a `timeout` if it takes longer than [`CHECK_LIMIT`].
+async fn within(check: impl Future<Output = Check>) -> Check {
     tokio::time::timeout(CHECK_LIMIT, check)
         .await
-        .unwrap_or_else(|_| Err(format!("no answer within {} ms", CHECK_LIMIT.as_millis())))
+        .unwrap_or_else(|_| {
+            let limit = CHECK_LIMIT.as_millis();
+            Err(("timeout", format!("no answer within {limit} ms")))
+        })
 }
 
 impl Health {
@@ -114,29 +154,40 @@ impl Health {
                     Ok(guard) => guard,
                     Err(poisoned) => poisoned.into_inner(),
                 };
-                // Logged when it changes, not at every check.
-                if *last != now {
+                // Logged when the failing parts or their causes change, not at every check.
+                let key = |failures: &[Failure]| -> Vec<(&str, &str)> {
+                    failures.iter().map(|f| (f.part, f.cause)).collect()
+                };
+                if key(&last) != key(&now) {
                     if now.is_empty() {
                         tracing::info!("readiness: every dependency answers again");
-                    } else {
-                        tracing::warn!(failing = ?now, "readiness: dependencies do not answer");
                     }
-                    *last = now;
+                    for failure in &now {
+                        tracing::warn!(
+                            part = failure.part,
+                            cause = failure.cause,
+                            detail = failure.detail,
+                            "readiness: a dependency does not answer"
+                        );
+                    }
                 }
+                *last = now;
             }
         });
         (health, task)
     }
 
-    fn failing(&self) -> Vec<&'static str> {
+    /// The failing parts and their causes: draining first, then the last check's.
+    fn failing(&self) -> Vec<(&'static str, &'static str)> {
         let mut failing = Vec::new();
         if self.draining.load(Ordering::Relaxed) {
-            failing.push("draining");
+            failing.push(("draining", "draining"));
         }
-        match self.failing.read() {
-            Ok(last) => failing.extend(last.iter()),
-            Err(poisoned) => failing.extend(poisoned.into_inner().iter()),
-        }
+        let last = match self.failing.read() {
+            Ok(last) => last,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        failing.extend(last.iter().map(|f| (f.part, f.cause)));
         failing
     }
 }
@@ -152,9 +203,14 @@ pub async fn readyz(State(health): State<Health>) -> Response {
     if failing.is_empty() {
         Json(json!({ "ready": true })).into_response()
     } else {
+        let parts: Vec<&str> = failing.iter().map(|(part, _)| *part).collect();
+        let causes: serde_json::Map<String, serde_json::Value> = failing
+            .iter()
+            .map(|(part, cause)| ((*part).to_owned(), json!(cause)))
+            .collect();
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "ready": false, "failing": failing })),
+            Json(json!({ "ready": false, "failing": parts, "causes": causes })),
         )
             .into_response()
     }

@@ -8,7 +8,8 @@
 //!   `portal_directory_call_duration_seconds{operation}` ([`MeteredDirectory`]);
 //! - `portal_saves_total{outcome}`, `portal_sign_ins_total{result}` (the audit log's records);
 //! - `portal_directory_index_users`, `portal_directory_index_refreshed_timestamp_seconds`
-//!   (the index refresh; its age is `time() - …`);
+//!   (the index refresh; its age is `time() - …`), `portal_directory_index_bytes` (its memory,
+//!   as asked of the allocator);
 //! - `portal_session_store_errors_total{operation}` (the session store's failures);
 //! - `portal_audit_open_intents` (saves begun whose outcome is not recorded yet; the
 //!   reconciliation sets it every minute).
@@ -115,8 +116,9 @@ pub fn audited(outcome: Outcome) {
 }
 
 /// The directory index after a refresh.
-pub fn index_refreshed(users: usize, at_unix_seconds: i64) {
+pub fn index_refreshed(users: usize, bytes: usize, at_unix_seconds: i64) {
     metrics::gauge!("portal_directory_index_users").set(users as f64);
+    metrics::gauge!("portal_directory_index_bytes").set(bytes as f64);
     metrics::gauge!("portal_directory_index_refreshed_timestamp_seconds")
         .set(at_unix_seconds as f64);
 }

@@ -97,6 +97,11 @@ impl RunningPortal {
         &self.directory
     }
 
+    /// The directory index the portal searches.
+    pub fn directory_index(&self) -> &Arc<DirectoryIndex> {
+        &self.index
+    }
+
     /// The portal database.
     pub fn database(&self) -> &store::Database {
         &self.database

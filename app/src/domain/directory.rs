@@ -5,6 +5,7 @@
 use super::field::Field;
 use super::profile::{UserProfile, UserRole, UserState};
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 /// One user as ListUsers returns it (plus the department, when the index has read it).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -229,6 +230,30 @@ impl UserList {
         self.users.is_empty()
     }
 
+    /// The bytes the list asks of the allocator: its vectors and every string (what the
+    /// allocator adds on top is not counted).
+    pub fn heap_bytes(&self) -> usize {
+        let optional = |text: &Option<String>| text.as_ref().map_or(0, String::capacity);
+        let strings: usize = self
+            .users
+            .iter()
+            .map(|u| {
+                u.name_key.capacity()
+                    + u.display_key.capacity()
+                    + u.email_key.capacity()
+                    + u.user.user_id.capacity()
+                    + u.user.name.capacity()
+                    + u.user.display_name.capacity()
+                    + optional(&u.user.email)
+                    + optional(&u.user.department)
+            })
+            .sum();
+        let orders = self.by_display.capacity() + self.by_email.capacity() + self.by_id.capacity();
+        self.users.capacity() * std::mem::size_of::<IndexedUser>()
+            + strings
+            + orders * std::mem::size_of::<u32>()
+    }
+
     /// The user with id `user_id`.
     pub fn by_id(&self, user_id: &str) -> Option<&IndexedUser> {
         self.find_exact(&self.by_id, |u| &u.user.user_id, user_id)
@@ -257,37 +282,38 @@ impl UserList {
         (key(&self.users[found]) == wanted).then_some(found)
     }
 
-    /// The positions, in `order`, of users whose `key` starts with `prefix`.
-    fn starting_with<'a>(
-        &'a self,
-        order: &'a [u32],
-        key: fn(&IndexedUser) -> &str,
-        prefix: &'a str,
-    ) -> impl Iterator<Item = u32> + 'a {
-        let from = order.partition_point(|&i| key(&self.users[i as usize]) < prefix);
-        order[from..]
-            .iter()
-            .copied()
-            .take_while(move |&i| key(&self.users[i as usize]).starts_with(prefix))
+    /// Where the users whose `key` starts with `prefix` lie in `order`: two binary searches
+    /// (those users are contiguous in it), without reading the users between.
+    fn range_in(&self, order: &[u32], key: fn(&IndexedUser) -> &str, prefix: &str) -> Range<usize> {
+        let key = |&i: &u32| key(&self.users[i as usize]);
+        let from = order.partition_point(|i| key(i) < prefix);
+        let to = order.partition_point(|i| key(i) < prefix || key(i).starts_with(prefix));
+        from..to
     }
 
-    /// The users one of whose keys starts with `prefix` (lower case, not empty), by user
-    /// name: the three prefix ranges, merged.
-    fn candidates(&self, prefix: &str) -> Vec<&IndexedUser> {
-        let by_name = self.users.partition_point(|u| u.name_key.as_str() < prefix);
-        let names = (by_name..self.users.len())
-            .take_while(|&i| self.users[i].name_key.starts_with(prefix))
-            .map(position);
-        let mut positions: Vec<u32> = names
-            .chain(self.starting_with(&self.by_display, |u| &u.display_key, prefix))
-            .chain(self.starting_with(&self.by_email, |u| &u.email_key, prefix))
-            .collect();
+    /// The positions (in user-name order, each once) of the users one of whose `readable` keys
+    /// starts with `prefix` (lower case, not empty): the keys' ranges, merged. Only positions
+    /// are read and sorted here, not the users.
+    fn positions_matching(&self, prefix: &str, readable: Readable) -> Vec<u32> {
+        let mut positions: Vec<u32> = Vec::new();
+        if readable.name {
+            let names = self.users.partition_point(|u| u.name_key.as_str() < prefix)
+                ..self.users.partition_point(|u| {
+                    u.name_key.as_str() < prefix || u.name_key.starts_with(prefix)
+                });
+            positions.extend(names.map(position));
+        }
+        if readable.display_name {
+            let range = self.range_in(&self.by_display, |u| &u.display_key, prefix);
+            positions.extend_from_slice(&self.by_display[range]);
+        }
+        if readable.email {
+            let range = self.range_in(&self.by_email, |u| &u.email_key, prefix);
+            positions.extend_from_slice(&self.by_email[range]);
+        }
         positions.sort_unstable();
         positions.dedup();
         positions
-            .into_iter()
-            .map(|i| &self.users[i as usize])
-            .collect()
     }
 
     /// Puts `user` in, replacing the user with its id. Linear in the list's size (the orders'
@@ -375,7 +401,6 @@ pub fn search<'a>(
     readable: impl Fn(&IndexedUser) -> Option<Readable>,
 ) -> ResultPage<'a> {
     let prefix = query.search.to_lowercase();
-    let size = query.page_size.max(1);
     let keep = |user: &'a IndexedUser| {
         let readable = readable(user)?;
         let state_matches = query
@@ -386,22 +411,64 @@ pub fn search<'a>(
     let mut matches: Vec<(&IndexedUser, Readable)> = if prefix.is_empty() {
         list.users.iter().filter_map(keep).collect()
     } else {
-        list.candidates(&prefix)
+        list.positions_matching(&prefix, Readable::ALL)
             .into_iter()
-            .filter_map(keep)
+            .filter_map(|i| keep(&list.users[i as usize]))
             .collect()
     };
     if matches.iter().any(|(_, readable)| !readable.name) {
         matches.sort_by(|a, b| visible_order(a).cmp(&visible_order(b)));
     }
-    let total = matches.len();
+    page_of(query, matches.len(), |start, size| {
+        matches.into_iter().skip(start).take(size).collect()
+    })
+}
+
+/// [`search`] for a reader who may see the same of every user (`None`: nothing of anyone),
+/// as most roles do. When it may see user names and the query has no state, neither the
+/// count nor the page reads a user beyond the page's: the empty search is a slice, a prefix
+/// is its keys' merged positions.
+pub fn search_everyone<'a>(
+    list: &'a UserList,
+    query: &DirectoryQuery,
+    readable: Option<Readable>,
+) -> ResultPage<'a> {
+    let Some(readable) = readable else {
+        return page_of(query, 0, |_, _| Vec::new());
+    };
+    if !readable.name || query.state.is_some() {
+        return search(list, query, |_| Some(readable));
+    }
+    let prefix = query.search.to_lowercase();
+    let row = |i: usize| (&list.users[i], readable);
+    if prefix.is_empty() {
+        return page_of(query, list.len(), |start, size| {
+            (start..(start + size).min(list.len())).map(row).collect()
+        });
+    }
+    let positions = list.positions_matching(&prefix, readable);
+    page_of(query, positions.len(), |start, size| {
+        positions
+            .iter()
+            .skip(start)
+            .take(size)
+            .map(|&i| row(i as usize))
+            .collect()
+    })
+}
+
+/// The page `query` asks for out of `total` matches, its rows cut by `rows(start, size)`.
+fn page_of<'a>(
+    query: &DirectoryQuery,
+    total: usize,
+    rows: impl FnOnce(usize, usize) -> Vec<(&'a IndexedUser, Readable)>,
+) -> ResultPage<'a> {
+    let size = query.page_size.max(1);
     let pages = total.div_ceil(size).max(1);
     // Past the end (the list shrank since the link was made): the last page.
     let page = query.page.clamp(1, pages);
-    let start = (page - 1) * size;
-    let rows = matches.into_iter().skip(start).take(size).collect();
     ResultPage {
-        rows,
+        rows: rows((page - 1) * size, size),
         total,
         page,
         pages,
@@ -674,7 +741,9 @@ mod tests {
                     page_size: 1_000,
                     ..query(prefix)
                 };
+                let everyone = search_everyone(&list, &query, Some(readable));
                 let found = search(&list, &query, |_| Some(readable));
+                assert_eq!(everyone, found, "{prefix}");
                 let found: Vec<String> = found
                     .rows
                     .iter()
@@ -714,5 +783,38 @@ mod tests {
         }
         assert!(list.by_id("nobody").is_none());
         assert!(list.by_email("").is_none());
+    }
+
+    /// The shortcut for readers who see the same of everyone pages exactly as the general
+    /// search does, and a reader who may see no one finds no one.
+    #[test]
+    fn searching_as_everyones_reader_pages_as_the_general_search() {
+        let users = random_people(5, 230);
+        let list = UserList::new(users.into_iter().map(IndexedUser::new).collect());
+        let no_names = Readable {
+            name: false,
+            ..Readable::ALL
+        };
+        for search_text in ["", "j", "an"] {
+            for page in [1, 2, 7, 1_000] {
+                for state in [None, Some(UserState::Disabled)] {
+                    let query = DirectoryQuery {
+                        search: search_text.into(),
+                        state,
+                        page,
+                        page_size: 25,
+                    };
+                    for readable in [Readable::ALL, no_names] {
+                        assert_eq!(
+                            search_everyone(&list, &query, Some(readable)),
+                            search(&list, &query, |_| Some(readable)),
+                            "{query:?}"
+                        );
+                    }
+                }
+            }
+        }
+        let nobody = search_everyone(&list, &query(""), None);
+        assert_eq!((nobody.total, nobody.rows.len(), nobody.pages), (0, 0, 1));
     }
 }

@@ -26,7 +26,7 @@ pub use audit::{
 pub use change::{Change, Conflict, SavePlan, derive_changes, plan_save, rebase};
 pub use directory::{
     DirectoryQuery, IndexedUser, PAGE_SIZES, Readable, ResultPage, UserList, UserSummary,
-    count_users, search,
+    count_users, search, search_everyone,
 };
 pub use export::{
     DirectoryExport, ExportFile, ExportFormat, ExportJob, ExportState, Organization, check_base_dn,

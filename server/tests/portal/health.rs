@@ -58,7 +58,14 @@ async fn readiness_names_a_directory_that_does_not_answer_and_recovers() {
     let portal = start_signed_out(|_| {}).await;
     portal.inject("DescribeOrganization", FaultKind::DirectoryUnavailable);
     let body = ready_becomes(&portal, StatusCode::SERVICE_UNAVAILABLE).await;
-    assert_eq!(body, json!({ "ready": false, "failing": ["directory"] }));
+    assert_eq!(
+        body,
+        json!({
+            "ready": false,
+            "failing": ["directory"],
+            "causes": { "directory": "unavailable" }
+        })
+    );
     // Liveness does not depend on the directory.
     assert_eq!(probe(&portal, "/healthz").await.0, StatusCode::OK);
     portal

@@ -36,6 +36,7 @@ async fn metrics_are_served_apart_and_name_routes_not_people() {
         "portal_saves_total{outcome=\"saved\"}",
         "portal_sign_ins_total{result=\"signed_in\"}",
         "portal_directory_index_users ",
+        "portal_directory_index_bytes ",
         "portal_directory_index_refreshed_timestamp_seconds ",
         "portal_session_store_errors_total{operation=\"load\"} ",
         "portal_audit_open_intents ",
