@@ -266,6 +266,7 @@ async fn readiness_follows_redis_and_postgresql_going_away_and_coming_back() {
     };
     let a = &replicas.a;
     ready_becomes(a, StatusCode::OK).await;
+    a.sign_in("admin").await;
 
     replicas.redis.cut();
     let body = ready_becomes(a, StatusCode::SERVICE_UNAVAILABLE).await;
@@ -275,7 +276,10 @@ async fn readiness_follows_redis_and_postgresql_going_away_and_coming_back() {
         "{body}"
     );
     assert!(!failing.contains("database"), "{body}");
-    // Sign-in answers 503 and says why.
+    // A signed-in page answers 503 and says why, and so does signing in.
+    let (status, html) = a.page("/users/jane.doe").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{html}");
+    assert!(html.contains("cannot reach its session store"), "{html}");
     let (status, _, cookie, body) = a.post_login("admin", DEMO_PASSWORD, None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(body.contains("cannot reach its session store"), "{body}");
@@ -356,4 +360,25 @@ async fn the_shared_limiter_counts_attempts_from_every_replica_at_once() {
     assert!(replicas[0].refusal_to_record("hr", ip(1)).await);
     assert!(!replicas[1].refusal_to_record("hr", ip(1)).await);
     assert!(replicas[1].refusal_to_record("hr", ip(3)).await);
+}
+
+/// A Redis that does not answer at start-up stops the portal with a message naming the
+/// setting, instead of a portal whose every sign-in fails.
+#[tokio::test]
+async fn start_up_names_a_redis_it_cannot_reach() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port");
+    let data = tempfile::tempdir().expect("temp dir");
+    let config = PortalConfig {
+        session_store: SessionStoreSetting::Redis,
+        redis_url: Some(format!("redis://{closed}")),
+        ..test_config(&data)
+    };
+    let error = try_start(config, data).await.err().expect("refused");
+    let message = error.to_string();
+    assert!(
+        message.starts_with("PORTAL_REDIS_URL: cannot reach Redis"),
+        "{message}"
+    );
 }
