@@ -119,7 +119,11 @@ async fn principal_of(
     let signed_in: SessionAuth = match session.auth().await {
         Ok(Some(signed_in)) => signed_in,
         Ok(None) => return Ok(None),
-        Err(tower_sessions::session::Error::Store(error)) => {
+        // The store did not answer; a record it holds but cannot decode is the session's own
+        // fault (below: it ends).
+        Err(tower_sessions::session::Error::Store(
+            tower_sessions::session_store::Error::Backend(error),
+        )) => {
             tracing::error!(%error, "cannot read the session store");
             return Err(Unavailable::Sessions);
         }

@@ -511,3 +511,18 @@ async fn behind_a_trusted_proxy_limits_and_the_log_follow_the_forwarded_client()
     assert_eq!(portal.audit_clients().await, ["127.0.0.1"]);
     portal.stop().await;
 }
+
+/// A session record the store holds but cannot decode ends the session (to the sign-in page),
+/// rather than reading as a store that does not answer (503 on every request).
+#[tokio::test]
+async fn an_undecodable_session_record_signs_out_instead_of_failing_every_request() {
+    let portal = start().await;
+    sqlx::query("UPDATE tower_sessions SET data = $1")
+        .bind(vec![0xc1_u8])
+        .execute(&portal.portal.database().pool)
+        .await
+        .expect("damage the session records");
+    let (status, _) = portal.page("/users/jane.doe").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    portal.stop().await;
+}
