@@ -42,6 +42,9 @@ pub struct DirectoryIndex {
     snapshot: RwLock<Arc<Snapshot>>,
     /// Serialises the writers (a save's update, a refresh's swap).
     writer: Mutex<Writer>,
+    /// One refresh at a time (the periodic one, one after a lost save notice): two at once
+    /// would share `Writer`'s saves and lose some to the older read.
+    refreshing: futures::lock::Mutex<()>,
     max_users: usize,
     /// When the latest refresh failed (Unix seconds); 0 when it succeeded.
     failed_at: AtomicI64,
@@ -53,6 +56,7 @@ impl DirectoryIndex {
         Self {
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             writer: Mutex::new(Writer::default()),
+            refreshing: futures::lock::Mutex::new(()),
             max_users,
             failed_at: AtomicI64::new(0),
         }
@@ -96,6 +100,7 @@ impl DirectoryIndex {
         departments: bool,
         now: i64,
     ) -> Result<usize, DirectoryError> {
+        let _one_at_a_time = self.refreshing.lock().await;
         {
             let mut writer = self.writer();
             writer.rebuilding = true;
@@ -270,6 +275,30 @@ mod tests {
         directory.fail_describes_of("u-1");
         assert_eq!(run(index.refresh(&directory, true, 20)).ok(), Some(2));
         assert_eq!(departments(&index), [None, engineering]);
+    }
+
+    /// A refresh that starts while another runs waits for it: two at once would share the
+    /// list of saves made meanwhile and lose some of them to the older read.
+    #[test]
+    fn refreshes_run_one_at_a_time() {
+        use std::future::Future as _;
+        let index = Arc::new(DirectoryIndex::new(100));
+        let directory = MemoryDirectory::new(vec![user("u-1", "ann", "Ann")]);
+        let second = Arc::clone(&index);
+        let waited = Arc::new(Mutex::new(None));
+        let seen = Arc::clone(&waited);
+        directory.meanwhile(move || {
+            let other = MemoryDirectory::new(vec![user("u-1", "ann", "Ann")]);
+            let mut refresh = std::pin::pin!(second.refresh(&other, false, 15));
+            let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+            *seen.lock().expect("lock") = Some(refresh.as_mut().poll(&mut context).is_pending());
+        });
+        assert_eq!(run(index.refresh(&directory, false, 10)).ok(), Some(1));
+        assert_eq!(
+            *waited.lock().expect("lock"),
+            Some(true),
+            "the second refresh waited"
+        );
     }
 
     #[test]
