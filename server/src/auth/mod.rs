@@ -338,7 +338,6 @@ pub async fn sign_in(
     Redirect::to(&next).into_response()
 }
 
-/// The answer when no password check could start in time: not a guess that was checked.
 /// Counts an attempt for `account` before its password is checked (`None`: over the limits).
 /// When Redis, where the replicas count attempts, does not answer, the answer is a 503: no
 /// password is checked uncounted.
@@ -362,6 +361,7 @@ async fn reserve_attempt(
         })
 }
 
+/// The answer when no password check could start in time: not a guess that was checked.
 fn busy_answer() -> Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
