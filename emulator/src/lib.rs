@@ -21,6 +21,7 @@ mod api_error;
 mod faults;
 mod model;
 mod operations;
+mod passwords;
 mod seed;
 mod server;
 mod sigv4;
@@ -214,6 +215,29 @@ impl RunningEmulator {
         faults.validate()?;
         self.faults.set(faults);
         Ok(())
+    }
+
+    /// Whether `password` is the password of user `user_id` (an id, name or address): the
+    /// check a sign-in to the mailbox would make, for tests of password resets. The emulator
+    /// keeps only a hash, so this is the one way to learn it.
+    pub async fn password_matches(
+        &self,
+        organization_id: &str,
+        user_id: &str,
+        password: &str,
+    ) -> Result<bool, String> {
+        let (organization_id, user_id, password) = (
+            organization_id.to_owned(),
+            user_id.to_owned(),
+            password.to_owned(),
+        );
+        self.store
+            .read(move |connection| {
+                let user = store::existing_user(connection, &organization_id, &user_id)?;
+                passwords::matches(connection, &organization_id, &user.id, &password)
+            })
+            .await
+            .map_err(|error| error.to_string())
     }
 
     /// Stops accepting requests, finishes those in flight and closes the database.

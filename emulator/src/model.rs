@@ -239,6 +239,133 @@ impl ListedUser {
     }
 }
 
+/// A group as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub seq: i64,
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub state: EntityState,
+    pub hidden_from_gal: bool,
+    pub enabled_date: Option<i64>,
+    pub disabled_date: Option<i64>,
+}
+
+impl Group {
+    /// The columns [`Group::from_row`] reads, in order.
+    pub const COLUMNS: &str =
+        "seq, id, name, email, state, hidden_from_gal, enabled_date, disabled_date";
+
+    pub fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        let state: String = row.get(4)?;
+        Ok(Self {
+            seq: row.get(0)?,
+            id: row.get(1)?,
+            name: row.get(2)?,
+            email: row.get(3)?,
+            state: EntityState::parse(&state).unwrap_or(EntityState::Disabled),
+            hidden_from_gal: row.get(5)?,
+            enabled_date: row.get(6)?,
+            disabled_date: row.get(7)?,
+        })
+    }
+
+    /// A `Group` of ListGroups; DescribeGroup adds the address-list flag and names the id
+    /// `GroupId`.
+    pub fn listed_json(&self) -> serde_json::Value {
+        let mut body = serde_json::Map::new();
+        body.insert("Id".into(), self.id.clone().into());
+        if let Some(email) = &self.email {
+            body.insert("Email".into(), email.clone().into());
+        }
+        body.insert("Name".into(), self.name.clone().into());
+        body.insert("State".into(), self.state.as_str().into());
+        for (member, date) in [
+            ("EnabledDate", self.enabled_date),
+            ("DisabledDate", self.disabled_date),
+        ] {
+            if let Some(date) = date {
+                body.insert(member.into(), date.into());
+            }
+        }
+        serde_json::Value::Object(body)
+    }
+
+    pub fn describe_json(&self) -> serde_json::Value {
+        let mut body = self.listed_json();
+        if let Some(body) = body.as_object_mut() {
+            if let Some(id) = body.remove("Id") {
+                body.insert("GroupId".into(), id);
+            }
+            body.insert(
+                "HiddenFromGlobalAddressList".into(),
+                self.hidden_from_gal.into(),
+            );
+        }
+        body
+    }
+}
+
+/// What a WorkMail identifier names: a user or a group.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entity {
+    User(Box<User>),
+    Group(Group),
+}
+
+impl Entity {
+    pub fn id(&self) -> &str {
+        match self {
+            Self::User(user) => &user.id,
+            Self::Group(group) => &group.id,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Self::User(user) => &user.name,
+            Self::Group(group) => &group.name,
+        }
+    }
+
+    pub fn email(&self) -> Option<&str> {
+        match self {
+            Self::User(user) => user.email.as_deref(),
+            Self::Group(group) => group.email.as_deref(),
+        }
+    }
+
+    pub fn state(&self) -> EntityState {
+        match self {
+            Self::User(user) => user.state,
+            Self::Group(group) => group.state,
+        }
+    }
+
+    /// The `MemberType` of ListGroupMembers.
+    pub fn member_type(&self) -> &'static str {
+        match self {
+            Self::User(_) => "USER",
+            Self::Group(_) => "GROUP",
+        }
+    }
+
+    pub fn table(&self) -> &'static str {
+        match self {
+            Self::User(_) => "users",
+            Self::Group(_) => "groups",
+        }
+    }
+
+    pub fn seq(&self) -> i64 {
+        match self {
+            Self::User(user) => user.seq,
+            Self::Group(group) => group.seq,
+        }
+    }
+}
+
 /// An organization as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Organization {

@@ -13,7 +13,7 @@ use crate::api_error::ApiError;
 use crate::model::{EntityState, TextAttributes, UserRole};
 use crate::operations::{NewOrganization, insert_mail_domain, insert_organization};
 use crate::store::{self, Store};
-use crate::validation as check;
+use crate::validation::{self as check, MAX_MAILBOX_QUOTA_MB};
 
 /// The demo organization's id.
 pub const DEMO_ORGANIZATION_ID: &str = "m-0123456789abcdef0123456789abcdef";
@@ -41,6 +41,23 @@ pub struct SeedOrganization {
     pub domains: Vec<String>,
     #[serde(default)]
     pub users: Vec<SeedUser>,
+    #[serde(default)]
+    pub groups: Vec<SeedGroup>,
+}
+
+/// A group of a seed file; its members are user or group names of the same organization.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct SeedGroup {
+    pub group_id: Option<String>,
+    pub name: String,
+    /// Given, the group is registered to WorkMail with it (unless `State` says otherwise).
+    pub email: Option<String>,
+    pub state: Option<String>,
+    #[serde(default)]
+    pub hidden_from_global_address_list: bool,
+    #[serde(default)]
+    pub members: Vec<String>,
 }
 
 fn active() -> String {
@@ -70,6 +87,13 @@ pub struct SeedUser {
     pub mailbox_deprovisioned_date: Option<i64>,
     pub identity_provider_user_id: Option<String>,
     pub identity_provider_identity_store_id: Option<String>,
+    /// Addresses besides `Email`.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// In MB; not given, WorkMail's default (50 GB).
+    pub mailbox_quota: Option<i64>,
+    /// What the mailbox holds, in MB; not given, nothing.
+    pub mailbox_size: Option<f64>,
 }
 
 /// Why seeding failed.
@@ -155,6 +179,51 @@ fn validate(organization: &SeedOrganization) -> Result<(), ApiError> {
         if let Some(id) = &user.identity_provider_identity_store_id {
             check::identity_store_id("IdentityProviderIdentityStoreId", id).map_err(in_user)?;
         }
+        for alias in &user.aliases {
+            check::email_address("Aliases", alias).map_err(in_user)?;
+        }
+        if let Some(quota) = user.mailbox_quota {
+            check::mailbox_quota("MailboxQuota", quota).map_err(in_user)?;
+        }
+        if user
+            .mailbox_size
+            .is_some_and(|size| size.is_nan() || size < 0.0)
+        {
+            return Err(in_user(ApiError::invalid(
+                "MailboxSize must be a number of MB, at least 0.",
+            )));
+        }
+    }
+    let mut names: std::collections::HashSet<String> = organization
+        .users
+        .iter()
+        .map(|user| user.name.to_ascii_lowercase())
+        .collect();
+    for group in &organization.groups {
+        let in_group =
+            |error: ApiError| ApiError::invalid(format!("group {}: {}", group.name, error.message));
+        check::group_name("Name", &group.name).map_err(in_group)?;
+        if !names.insert(group.name.to_ascii_lowercase()) {
+            return Err(in_group(ApiError::invalid(
+                "its name is already a user's or another group's",
+            )));
+        }
+        if let Some(email) = &group.email {
+            check::email_address("Email", email).map_err(in_group)?;
+        }
+        if let Some(state) = &group.state {
+            check::entity_state("State", state).map_err(in_group)?;
+        }
+    }
+    for group in &organization.groups {
+        for member in &group.members {
+            if !names.contains(&member.to_ascii_lowercase()) {
+                return Err(ApiError::invalid(format!(
+                    "group {}: member {member} is no user or group of this organization",
+                    group.name
+                )));
+            }
+        }
     }
     Ok(())
 }
@@ -213,6 +282,7 @@ fn insert_seed_organization(
             .collect::<Vec<_>>()
             .join(", ")
     ))?;
+    let mut entities = std::collections::HashMap::with_capacity(organization.users.len());
     for (index, user) in organization.users.iter().enumerate() {
         let state = user
             .state
@@ -274,8 +344,126 @@ fn insert_seed_organization(
                 user.name
             )));
         }
+        insert_mailbox_and_aliases(connection, &id, &user_id, user)?;
+        entities.insert(user.name.to_ascii_lowercase(), (user_id, "USER"));
     }
+    insert_seed_groups(connection, &id, &organization.groups, &mut entities)?;
     Ok(1)
+}
+
+fn insert_mailbox_and_aliases(
+    connection: &Connection,
+    organization_id: &str,
+    user_id: &str,
+    user: &SeedUser,
+) -> Result<(), ApiError> {
+    if user.mailbox_quota.is_some() || user.mailbox_size.is_some() {
+        connection
+            .prepare_cached(
+                "INSERT INTO mailboxes (organization_id, user_id, quota_mb, size_mb) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                organization_id,
+                user_id,
+                user.mailbox_quota.unwrap_or(MAX_MAILBOX_QUOTA_MB),
+                user.mailbox_size.unwrap_or(0.0)
+            ])?;
+    }
+    for alias in &user.aliases {
+        insert_alias(connection, organization_id, user_id, alias, &user.name)?;
+    }
+    Ok(())
+}
+
+fn insert_alias(
+    connection: &Connection,
+    organization_id: &str,
+    entity_id: &str,
+    alias: &str,
+    owner: &str,
+) -> Result<(), ApiError> {
+    if store::address_in_use(connection, organization_id, alias, None)? {
+        return Err(ApiError::invalid(format!(
+            "{owner}: the alias {alias} is already another address"
+        )));
+    }
+    connection
+        .prepare_cached(
+            "INSERT INTO aliases (organization_id, entity_id, address) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![organization_id, entity_id, alias])?;
+    Ok(())
+}
+
+/// Inserts the groups, then their memberships (so a group may list a group declared after it).
+/// `entities` maps lower-cased names to ids and member types.
+fn insert_seed_groups(
+    connection: &Connection,
+    organization_id: &str,
+    groups: &[SeedGroup],
+    entities: &mut std::collections::HashMap<String, (String, &'static str)>,
+) -> Result<(), ApiError> {
+    let mut insert = connection.prepare_cached(
+        "INSERT INTO groups (organization_id, id, name, email, state, hidden_from_gal, \
+         enabled_date, disabled_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for (index, group) in groups.iter().enumerate() {
+        let state = group
+            .state
+            .as_deref()
+            .and_then(EntityState::parse)
+            .unwrap_or(if group.email.is_some() {
+                EntityState::Enabled
+            } else {
+                EntityState::Disabled
+            });
+        if group.email.as_deref().is_some_and(|email| {
+            store::address_in_use(connection, organization_id, email, None).unwrap_or(true)
+        }) {
+            return Err(ApiError::invalid(format!(
+                "group {}: its address is already another's",
+                group.name
+            )));
+        }
+        let group_id = group.group_id.clone().unwrap_or_else(|| {
+            deterministic_user_id(organization_id, &format!("group:{}", group.name))
+        });
+        let created = 1_704_096_000 + i64::try_from(index).unwrap_or(0) * 3_600;
+        let enabled = group.email.is_some().then_some(created);
+        let disabled =
+            (state != EntityState::Enabled && enabled.is_some()).then_some(created + 86_400);
+        insert.execute(params![
+            organization_id,
+            group_id,
+            group.name,
+            group.email,
+            state.as_str(),
+            group.hidden_from_global_address_list,
+            enabled,
+            disabled
+        ])?;
+        entities.insert(group.name.to_ascii_lowercase(), (group_id, "GROUP"));
+    }
+    let mut member_insert = connection.prepare_cached(
+        "INSERT OR IGNORE INTO group_members (organization_id, group_id, member_id, member_type) \
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for group in groups {
+        let Some((group_id, _)) = entities.get(&group.name.to_ascii_lowercase()) else {
+            continue;
+        };
+        for member in &group.members {
+            let Some((member_id, member_type)) = entities.get(&member.to_ascii_lowercase()) else {
+                return Err(ApiError::invalid(format!(
+                    "group {}: member {member} is no user or group of this organization",
+                    group.name
+                )));
+            };
+            member_insert.execute(params![organization_id, group_id, member_id, member_type])?;
+        }
+    }
+    Ok(())
 }
 
 fn digest(text: &str) -> [u8; 32] {
@@ -413,6 +601,11 @@ pub fn demo_organization(count: usize) -> SeedOrganization {
                 country: Some("United States".into()),
                 office: Some("SEA-1".into()),
             },
+            aliases: vec![
+                format!("jane@{DEMO_MAIL_DOMAIN}"),
+                format!("j.doe@{DEMO_MAIL_DOMAIN}"),
+            ],
+            mailbox_size: Some(12_874.5),
             ..SeedUser::default()
         },
         SeedUser {
@@ -429,6 +622,9 @@ pub fn demo_organization(count: usize) -> SeedOrganization {
                 department: Some("Engineering".into()),
                 ..TextAttributes::default()
             },
+            // A small mailbox, nearly full.
+            mailbox_quota: Some(2_048),
+            mailbox_size: Some(1_996.25),
             ..SeedUser::default()
         },
         SeedUser {
@@ -497,7 +693,22 @@ pub fn demo_organization(count: usize) -> SeedOrganization {
         } else {
             ("ENABLED", Some(format!("{name}@{DEMO_MAIL_DOMAIN}")))
         };
+        // Every 11th mailbox has a 10 GB quota; every 17th is nearly full, the rest hold up
+        // to 60 % of theirs.
+        let quota = if index % 11 == 10 {
+            10_240
+        } else {
+            MAX_MAILBOX_QUOTA_MB
+        };
+        let share = if index % 17 == 16 {
+            0.92 + (index % 8) as f64 / 100.0
+        } else {
+            (index * 7_919 % 600) as f64 / 1_000.0
+        };
+        let has_mailbox = email.is_some();
         users.push(SeedUser {
+            mailbox_quota: (has_mailbox && quota != MAX_MAILBOX_QUOTA_MB).then_some(quota),
+            mailbox_size: has_mailbox.then(|| (quota as f64 * share * 4.0).round() / 4.0),
             email,
             state: Some(state.into()),
             user_role: Some("USER".into()),
@@ -520,6 +731,7 @@ pub fn demo_organization(count: usize) -> SeedOrganization {
             ..SeedUser::default()
         });
     }
+    let groups = demo_groups(&users);
     SeedOrganization {
         organization_id: Some(DEMO_ORGANIZATION_ID.into()),
         alias: DEMO_ALIAS.into(),
@@ -528,7 +740,72 @@ pub fn demo_organization(count: usize) -> SeedOrganization {
         default_mail_domain: Some(DEMO_MAIL_DOMAIN.into()),
         domains: vec![DEMO_MAIL_DOMAIN.into()],
         users,
+        groups,
     }
+}
+
+/// The demo's groups: everyone, one per department, a few projects (one with a group as a
+/// member) and a disabled one.
+fn demo_groups(users: &[SeedUser]) -> Vec<SeedGroup> {
+    let live = |user: &&SeedUser| user.state.as_deref() != Some("DELETED");
+    let people = |user: &&SeedUser| {
+        matches!(
+            user.user_role.as_deref(),
+            None | Some("USER" | "REMOTE_USER")
+        )
+    };
+    let in_department = |department: &str| -> Vec<String> {
+        users
+            .iter()
+            .filter(live)
+            .filter(|user| user.attributes.department.as_deref() == Some(department))
+            .map(|user| user.name.clone())
+            .collect()
+    };
+    let group = |name: &str, members: Vec<String>| SeedGroup {
+        name: name.into(),
+        email: Some(format!("{name}@{DEMO_MAIL_DOMAIN}")),
+        members,
+        ..SeedGroup::default()
+    };
+    let mut groups = vec![group(
+        "all-staff",
+        users
+            .iter()
+            .filter(|user| user.state.as_deref() == Some("ENABLED"))
+            .filter(people)
+            .map(|user| user.name.clone())
+            .collect(),
+    )];
+    for (department, _) in DEPARTMENTS {
+        groups.push(group(
+            &department.to_ascii_lowercase(),
+            in_department(department),
+        ));
+    }
+    let engineers = in_department("Engineering");
+    let mut atlas = vec!["jane.doe".to_owned()];
+    atlas.extend(
+        engineers
+            .iter()
+            .filter(|name| *name != "jane.doe")
+            .take(10)
+            .cloned(),
+    );
+    groups.push(group("project-atlas", atlas));
+    let mut borealis = vec!["sam.contractor".to_owned()];
+    borealis.extend(in_department("Sales").into_iter().take(4));
+    borealis.extend(in_department("Marketing").into_iter().take(4));
+    groups.push(group("project-borealis", borealis));
+    groups.push(group(
+        "incident-response",
+        vec!["jane.doe".into(), "it".into()],
+    ));
+    groups.push(SeedGroup {
+        name: "alumni-2023".into(),
+        ..SeedGroup::default()
+    });
+    groups
 }
 
 #[cfg(test)]
@@ -573,6 +850,52 @@ mod tests {
                 .values()
                 .iter()
                 .all(|(_, value)| value.is_some_and(|value| !value.is_empty()))
+        );
+        assert_eq!(jane.aliases.len(), 2);
+    }
+
+    #[test]
+    fn demo_groups_and_mailboxes_are_realistic() {
+        let demo = demo_organization(1_000);
+        assert!(validate(&demo).is_ok());
+        let group = |name: &str| {
+            demo.groups
+                .iter()
+                .find(|group| group.name == name)
+                .expect("group")
+        };
+        let enabled_people = demo
+            .users
+            .iter()
+            .filter(|user| {
+                user.state.as_deref() == Some("ENABLED")
+                    && matches!(user.user_role.as_deref(), Some("USER" | "REMOTE_USER"))
+            })
+            .count();
+        assert_eq!(group("all-staff").members.len(), enabled_people);
+        assert!(group("engineering").members.len() > 100);
+        assert!(
+            group("incident-response")
+                .members
+                .contains(&"it".to_owned())
+        );
+        assert!(group("alumni-2023").email.is_none());
+        let near_full = demo
+            .users
+            .iter()
+            .filter(|user| {
+                let quota = user.mailbox_quota.unwrap_or(MAX_MAILBOX_QUOTA_MB) as f64;
+                user.mailbox_size.is_some_and(|size| size > quota * 0.9)
+            })
+            .count();
+        assert!(
+            near_full > 20,
+            "some mailboxes are nearly full ({near_full})"
+        );
+        assert!(
+            demo.users
+                .iter()
+                .any(|user| user.mailbox_quota == Some(10_240))
         );
     }
 }

@@ -14,7 +14,7 @@ use rusqlite::types::FromSql;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 
 use crate::api_error::{ApiError, ErrorKind};
-use crate::model::{EntityState, Organization, TextAttributes, User, UserRole};
+use crate::model::{Entity, EntityState, Group, Organization, TextAttributes, User, UserRole};
 
 /// More readers than runtime threads, so a reader is almost always free.
 const READERS: usize = 8;
@@ -64,6 +64,57 @@ CREATE UNIQUE INDEX IF NOT EXISTS users_live_name ON users(organization_id, name
     WHERE state <> 'DELETED';
 CREATE UNIQUE INDEX IF NOT EXISTS users_live_email ON users(organization_id, email)
     WHERE state <> 'DELETED' AND email IS NOT NULL;
+-- Only a hash of each password is kept (argon2id, PHC string).
+CREATE TABLE IF NOT EXISTS user_passwords (
+    organization_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (organization_id, user_id)
+);
+CREATE TABLE IF NOT EXISTS groups (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    organization_id TEXT NOT NULL REFERENCES organizations(id),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL COLLATE NOCASE,
+    email TEXT COLLATE NOCASE,
+    state TEXT NOT NULL,
+    hidden_from_gal INTEGER NOT NULL DEFAULT 0,
+    enabled_date INTEGER, disabled_date INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS groups_by_id ON groups(organization_id, id);
+CREATE INDEX IF NOT EXISTS groups_by_name ON groups(organization_id, name);
+CREATE INDEX IF NOT EXISTS groups_by_email ON groups(organization_id, email);
+CREATE UNIQUE INDEX IF NOT EXISTS groups_live_name ON groups(organization_id, name)
+    WHERE state <> 'DELETED';
+-- A member is a user or a group, by id; `seq` orders the pages of both listings.
+CREATE TABLE IF NOT EXISTS group_members (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    organization_id TEXT NOT NULL,
+    group_id TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    member_type TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS group_members_by_group
+    ON group_members(organization_id, group_id, member_id);
+CREATE INDEX IF NOT EXISTS group_members_by_member
+    ON group_members(organization_id, member_id);
+-- The addresses of an entity (user or group) besides its primary one.
+CREATE TABLE IF NOT EXISTS aliases (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    organization_id TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    address TEXT NOT NULL COLLATE NOCASE
+);
+CREATE UNIQUE INDEX IF NOT EXISTS aliases_by_address ON aliases(organization_id, address);
+CREATE INDEX IF NOT EXISTS aliases_by_entity ON aliases(organization_id, entity_id);
+-- A user without a row has the default quota and an empty mailbox.
+CREATE TABLE IF NOT EXISTS mailboxes (
+    organization_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    quota_mb INTEGER NOT NULL,
+    size_mb REAL NOT NULL,
+    PRIMARY KEY (organization_id, user_id)
+);
 ";
 
 fn schema() -> String {
@@ -409,4 +460,135 @@ pub fn existing_user(
             format!("There is no user {identifier} in organization {organization_id}."),
         )
     })
+}
+
+/// Finds a group by id, name or email; a live group wins over a deleted one.
+pub fn find_group(
+    connection: &Connection,
+    organization_id: &str,
+    identifier: &str,
+) -> Result<Option<Group>, ApiError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {} FROM ( \
+            SELECT * FROM groups WHERE organization_id = ?1 AND id = ?2 \
+            UNION ALL SELECT * FROM groups WHERE organization_id = ?1 AND name = ?2 \
+            UNION ALL SELECT * FROM groups WHERE organization_id = ?1 AND email = ?2) \
+         ORDER BY state = 'DELETED', seq LIMIT 1",
+        Group::COLUMNS
+    ))?;
+    Ok(statement
+        .query_row(params![organization_id, identifier], Group::from_row)
+        .optional()?)
+}
+
+/// The group, which must exist.
+pub fn existing_group(
+    connection: &Connection,
+    organization_id: &str,
+    identifier: &str,
+) -> Result<Group, ApiError> {
+    find_group(connection, organization_id, identifier)?.ok_or_else(|| {
+        ApiError::new(
+            ErrorKind::EntityNotFound,
+            format!("There is no group {identifier} in organization {organization_id}."),
+        )
+    })
+}
+
+/// The user or group an identifier names (a user first, as WorkMail resolves it), which must
+/// exist.
+pub fn existing_entity(
+    connection: &Connection,
+    organization_id: &str,
+    identifier: &str,
+) -> Result<Entity, ApiError> {
+    if let Some(user) = find_user(connection, organization_id, identifier)? {
+        return Ok(Entity::User(Box::new(user)));
+    }
+    if let Some(group) = find_group(connection, organization_id, identifier)? {
+        return Ok(Entity::Group(group));
+    }
+    Err(ApiError::new(
+        ErrorKind::EntityNotFound,
+        format!("There is no user or group {identifier} in organization {organization_id}."),
+    ))
+}
+
+/// The user or group an identifier names, which must exist and not be deleted.
+pub fn live_entity(
+    connection: &Connection,
+    organization_id: &str,
+    identifier: &str,
+) -> Result<Entity, ApiError> {
+    let entity = existing_entity(connection, organization_id, identifier)?;
+    if entity.state() == EntityState::Deleted {
+        return Err(ApiError::new(
+            ErrorKind::EntityState,
+            format!("{} is deleted.", entity.name()),
+        ));
+    }
+    Ok(entity)
+}
+
+/// Whether an address is anyone's (a live user's or group's primary address, or an alias),
+/// leaving out the entity `except`.
+pub fn address_in_use(
+    connection: &Connection,
+    organization_id: &str,
+    address: &str,
+    except: Option<&str>,
+) -> Result<bool, ApiError> {
+    Ok(connection
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE organization_id = ?1 AND email = ?2 \
+                AND state <> 'DELETED' AND id IS NOT ?3) \
+             OR EXISTS (SELECT 1 FROM groups WHERE organization_id = ?1 AND email = ?2 \
+                AND state <> 'DELETED' AND id IS NOT ?3) \
+             OR EXISTS (SELECT 1 FROM aliases WHERE organization_id = ?1 AND address = ?2 \
+                AND entity_id IS NOT ?3)",
+        )?
+        .query_row(params![organization_id, address, except], |row| row.get(0))?)
+}
+
+/// Refuses an address outside the organization's verified mail domains.
+pub fn check_mail_domain(
+    connection: &Connection,
+    organization_id: &str,
+    address: &str,
+) -> Result<(), ApiError> {
+    let domain = address
+        .rsplit_once('@')
+        .map(|(_, domain)| domain)
+        .unwrap_or("");
+    let state: Option<String> = connection
+        .prepare_cached("SELECT state FROM mail_domains WHERE organization_id = ?1 AND name = ?2")?
+        .query_row(params![organization_id, domain], |row| row.get(0))
+        .optional()?;
+    match state.as_deref() {
+        None => Err(ApiError::new(
+            ErrorKind::MailDomainNotFound,
+            format!("The mail domain {domain} is not a domain of this organization."),
+        )),
+        Some("VERIFIED") => Ok(()),
+        Some(state) => Err(ApiError::new(
+            ErrorKind::MailDomainState,
+            format!("The mail domain {domain} is {state}, not verified."),
+        )),
+    }
+}
+
+/// Whether a name is taken by a live user or group (WorkMail's names are shared by both).
+pub fn name_taken(
+    connection: &Connection,
+    organization_id: &str,
+    name: &str,
+) -> Result<bool, ApiError> {
+    Ok(connection
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE organization_id = ?1 AND name = ?2 \
+                AND state <> 'DELETED') \
+             OR EXISTS (SELECT 1 FROM groups WHERE organization_id = ?1 AND name = ?2 \
+                AND state <> 'DELETED')",
+        )?
+        .query_row(params![organization_id, name], |row| row.get(0))?)
 }

@@ -64,6 +64,18 @@ const ENTITY_IDENTIFIER_SHAPE: Shape = Shape {
     pattern: Some(&ENTITY_IDENTIFIER),
     allowed: "letters, digits and . _ % + @ -",
 };
+const WORKMAIL_IDENTIFIER_SHAPE: Shape = Shape {
+    min: 12,
+    max: 256,
+    pattern: None,
+    allowed: "",
+};
+const GROUP_NAME_SHAPE: Shape = Shape {
+    min: 1,
+    max: 256,
+    pattern: Some(&PASSWORD),
+    allowed: "printable Latin-1 characters",
+};
 const USER_NAME_SHAPE: Shape = Shape {
     min: 1,
     max: 64,
@@ -189,6 +201,14 @@ pub fn organization_id(member: &str, value: &str) -> Result<(), ApiError> {
 pub fn entity_identifier(member: &str, value: &str) -> Result<(), ApiError> {
     check(member, value, &ENTITY_IDENTIFIER_SHAPE)
 }
+/// `WorkMailIdentifier`: 12 to 256 characters, any; the operations that take it (ResetPassword,
+/// the alias operations) are given ids, so a short user name does not fit.
+pub fn workmail_identifier(member: &str, value: &str) -> Result<(), ApiError> {
+    check(member, value, &WORKMAIL_IDENTIFIER_SHAPE)
+}
+pub fn group_name(member: &str, value: &str) -> Result<(), ApiError> {
+    check(member, value, &GROUP_NAME_SHAPE)
+}
 pub fn user_name(member: &str, value: &str) -> Result<(), ApiError> {
     check(member, value, &USER_NAME_SHAPE)
 }
@@ -243,6 +263,21 @@ pub fn max_results(member: &str, value: i64) -> Result<usize, ApiError> {
         _ => Err(ApiError::invalid(format!(
             "{member} must be between 1 and 100 (it is {value})."
         ))),
+    }
+}
+
+/// The largest mailbox WorkMail offers, in MB (50 GB), and the quota of a new one. The model
+/// only says at least 1.
+pub const MAX_MAILBOX_QUOTA_MB: i64 = 51_200;
+
+/// MailboxQuota: MB, from 1 to [`MAX_MAILBOX_QUOTA_MB`].
+pub fn mailbox_quota(member: &str, value: i64) -> Result<i64, ApiError> {
+    if (1..=MAX_MAILBOX_QUOTA_MB).contains(&value) {
+        Ok(value)
+    } else {
+        Err(ApiError::invalid(format!(
+            "{member} must be between 1 and {MAX_MAILBOX_QUOTA_MB} MB (it is {value})."
+        )))
     }
 }
 
@@ -394,6 +429,20 @@ mod tests {
         assert!(password("Password", "Secr3t pass!").is_ok());
         refused(password("Password", "tab\there"));
         refused(password("Password", "emoji🙂"));
+    }
+
+    #[test]
+    fn workmail_identifiers_groups_and_quotas() {
+        assert!(workmail_identifier("UserId", "12345678-1234-1234-1234-123456789012").is_ok());
+        let message = refused(workmail_identifier("UserId", "jane.doe"));
+        assert!(message.contains("12"), "{message}");
+        assert!(group_name("Name", "All staff (Berlin)").is_ok());
+        refused(group_name("Name", ""));
+        refused(group_name("Name", "tab\there"));
+        assert_eq!(mailbox_quota("MailboxQuota", 1).ok(), Some(1));
+        assert_eq!(mailbox_quota("MailboxQuota", 51_200).ok(), Some(51_200));
+        assert!(mailbox_quota("MailboxQuota", 0).is_err());
+        assert!(mailbox_quota("MailboxQuota", 51_201).is_err());
     }
 
     #[test]

@@ -888,7 +888,7 @@ async fn protocol_errors_are_named() {
         Client::from_conf(config_for(&emulator, "test").interceptor(rewrite).build())
     };
     let unknown = with(Rewrite {
-        target: Some("WorkMailService.CreateGroup"),
+        target: Some("WorkMailService.DeleteGroup"),
         body: None,
     });
     let refused = unknown

@@ -1,4 +1,4 @@
-//! The listings, ListOrganizations and ListUsers, and their pages.
+//! The listings, ListOrganizations and ListUsers, and the paging every listing shares.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -24,7 +24,7 @@ struct PageToken {
     after: i64,
 }
 
-fn scope_fingerprint(parts: &[&str]) -> String {
+pub(super) fn scope_fingerprint(parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
     for part in parts {
         hasher.update(part.as_bytes());
@@ -41,7 +41,7 @@ fn encode_token(scope: &str, after: i64) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).unwrap_or_default())
 }
 
-fn decode_token(token: Option<&str>, scope: &str) -> Result<i64, ApiError> {
+pub(super) fn decode_token(token: Option<&str>, scope: &str) -> Result<i64, ApiError> {
     let Some(token) = token else { return Ok(0) };
     check::next_token("NextToken", token)?;
     let invalid = || {
@@ -74,7 +74,12 @@ fn finish_page<T>(
     }
 }
 
-fn page_response(key: &str, mut rows: Vec<(i64, Value)>, limit: usize, scope: &str) -> Value {
+pub(super) fn page_response(
+    key: &str,
+    mut rows: Vec<(i64, Value)>,
+    limit: usize,
+    scope: &str,
+) -> Value {
     let next = finish_page(&mut rows, limit, scope, |(after, _)| *after);
     let items: Vec<Value> = rows.into_iter().map(|(_, item)| item).collect();
     let mut body = serde_json::Map::new();
@@ -153,7 +158,7 @@ pub(super) struct ListUsersInput {
 }
 
 /// A LIKE pattern matching values that start with `prefix` (ASCII case-insensitively).
-fn like_prefix(prefix: &str) -> String {
+pub(super) fn like_prefix(prefix: &str) -> String {
     let mut pattern = String::with_capacity(prefix.len() + 1);
     for c in prefix.chars() {
         if matches!(c, '%' | '_' | '\\') {
@@ -163,6 +168,69 @@ fn like_prefix(prefix: &str) -> String {
     }
     pattern.push('%');
     pattern
+}
+
+/// The WHERE clause of a filtered listing of one organization's rows after a key, built from
+/// its filters; the filters also make up the page tokens' scope. Parameters `?1` (the
+/// organization) and `?2` (the key) come first, the filters' values after them.
+pub(super) struct FilteredListing {
+    conditions: Vec<String>,
+    values: Vec<rusqlite::types::Value>,
+    fingerprint: Vec<String>,
+}
+
+impl FilteredListing {
+    pub(super) fn new(listing: &str, organization_id: &str) -> Self {
+        Self {
+            conditions: vec!["organization_id = ?1".to_owned(), "seq > ?2".to_owned()],
+            values: Vec::new(),
+            fingerprint: vec![listing.to_owned(), organization_id.to_owned()],
+        }
+    }
+
+    /// Adds a prefix filter on `column`, when given, after checking it with `shape`.
+    pub(super) fn prefix(
+        &mut self,
+        member: &str,
+        column: &str,
+        value: Option<&str>,
+        shape: fn(&str, &str) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
+        let Some(value) = value else { return Ok(()) };
+        shape(member, value)?;
+        self.values
+            .push(rusqlite::types::Value::Text(like_prefix(value)));
+        self.conditions.push(format!(
+            "{column} LIKE ?{} ESCAPE '\\'",
+            self.values.len() + 2
+        ));
+        self.fingerprint.push(format!("{member}={value}"));
+        Ok(())
+    }
+
+    /// Adds a filter on the `state` column, when given.
+    pub(super) fn state(&mut self, member: &str, value: Option<&str>) -> Result<(), ApiError> {
+        let Some(value) = value else { return Ok(()) };
+        let state = check::entity_state(member, value)?;
+        self.values
+            .push(rusqlite::types::Value::Text(state.as_str().into()));
+        self.conditions
+            .push(format!("state = ?{}", self.values.len() + 2));
+        self.fingerprint.push(format!("State={}", state.as_str()));
+        Ok(())
+    }
+
+    /// The page tokens' scope, the conditions joined, and the filters' values.
+    pub(super) fn finish(self) -> (String, String, Vec<rusqlite::types::Value>) {
+        let scope = scope_fingerprint(
+            &self
+                .fingerprint
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        );
+        (scope, self.conditions.join(" AND "), self.values)
+    }
 }
 
 pub(super) async fn list_users(
@@ -176,9 +244,7 @@ pub(super) async fn list_users(
         None => 100,
     };
     let filters = input.filters.unwrap_or_default();
-    let mut conditions = vec!["organization_id = ?1".to_owned(), "seq > ?2".to_owned()];
-    let mut values: Vec<rusqlite::types::Value> = Vec::new();
-    let mut fingerprint = vec!["users".to_owned(), organization_id.clone()];
+    let mut query = FilteredListing::new("users", &organization_id);
     for (member, column, value) in [
         ("Filters.UsernamePrefix", "name", &filters.username_prefix),
         (
@@ -191,34 +257,22 @@ pub(super) async fn list_users(
             "email",
             &filters.primary_email_prefix,
         ),
-        (
-            "Filters.IdentityProviderUserIdPrefix",
-            "identity_provider_user_id",
-            &filters.identity_provider_user_id_prefix,
-        ),
     ] {
-        let Some(value) = value else { continue };
-        if member == "Filters.IdentityProviderUserIdPrefix" {
-            check::identity_provider_user_id_prefix(member, value)?;
-        } else {
-            check::attribute(member, value)?;
-        }
-        values.push(rusqlite::types::Value::Text(like_prefix(value)));
-        conditions.push(format!("{column} LIKE ?{} ESCAPE '\\'", values.len() + 2));
-        fingerprint.push(format!("{member}={value}"));
+        query.prefix(member, column, value.as_deref(), check::attribute)?;
     }
-    if let Some(state) = &filters.state {
-        let state = check::entity_state("Filters.State", state)?;
-        values.push(rusqlite::types::Value::Text(state.as_str().into()));
-        conditions.push(format!("state = ?{}", values.len() + 2));
-        fingerprint.push(format!("State={}", state.as_str()));
-    }
-    let scope = scope_fingerprint(&fingerprint.iter().map(String::as_str).collect::<Vec<_>>());
+    query.prefix(
+        "Filters.IdentityProviderUserIdPrefix",
+        "identity_provider_user_id",
+        filters.identity_provider_user_id_prefix.as_deref(),
+        check::identity_provider_user_id_prefix,
+    )?;
+    query.state("Filters.State", filters.state.as_deref())?;
+    let (scope, conditions, values) = query.finish();
     let after = decode_token(input.next_token.as_deref(), &scope)?;
     let sql = format!(
         "SELECT {} FROM users WHERE {} ORDER BY seq LIMIT {}",
         ListedUser::COLUMNS,
-        conditions.join(" AND "),
+        conditions,
         limit + 1
     );
     context

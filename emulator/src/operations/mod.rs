@@ -3,7 +3,10 @@
 //! This module names the operations and dispatches a request body to the one asked for; the
 //! operations themselves are grouped by what they act on.
 
+mod addresses;
+mod groups;
 mod listing;
+mod mailboxes;
 mod organizations;
 mod users;
 
@@ -30,10 +33,24 @@ pub enum Operation {
     DescribeUser,
     UpdateUser,
     ListUsers,
+    ResetPassword,
+    ListAliases,
+    CreateAlias,
+    DeleteAlias,
+    UpdatePrimaryEmailAddress,
+    CreateGroup,
+    DescribeGroup,
+    ListGroups,
+    ListGroupMembers,
+    ListGroupsForEntity,
+    AssociateMemberToGroup,
+    DisassociateMemberFromGroup,
+    GetMailboxDetails,
+    UpdateMailboxQuota,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 10] = [
+    pub const ALL: [Operation; 24] = [
         Self::ListOrganizations,
         Self::DescribeOrganization,
         Self::CreateOrganization,
@@ -44,6 +61,20 @@ impl Operation {
         Self::DescribeUser,
         Self::UpdateUser,
         Self::ListUsers,
+        Self::ResetPassword,
+        Self::ListAliases,
+        Self::CreateAlias,
+        Self::DeleteAlias,
+        Self::UpdatePrimaryEmailAddress,
+        Self::CreateGroup,
+        Self::DescribeGroup,
+        Self::ListGroups,
+        Self::ListGroupMembers,
+        Self::ListGroupsForEntity,
+        Self::AssociateMemberToGroup,
+        Self::DisassociateMemberFromGroup,
+        Self::GetMailboxDetails,
+        Self::UpdateMailboxQuota,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,6 +89,20 @@ impl Operation {
             Self::DescribeUser => "DescribeUser",
             Self::UpdateUser => "UpdateUser",
             Self::ListUsers => "ListUsers",
+            Self::ResetPassword => "ResetPassword",
+            Self::ListAliases => "ListAliases",
+            Self::CreateAlias => "CreateAlias",
+            Self::DeleteAlias => "DeleteAlias",
+            Self::UpdatePrimaryEmailAddress => "UpdatePrimaryEmailAddress",
+            Self::CreateGroup => "CreateGroup",
+            Self::DescribeGroup => "DescribeGroup",
+            Self::ListGroups => "ListGroups",
+            Self::ListGroupMembers => "ListGroupMembers",
+            Self::ListGroupsForEntity => "ListGroupsForEntity",
+            Self::AssociateMemberToGroup => "AssociateMemberToGroup",
+            Self::DisassociateMemberFromGroup => "DisassociateMemberFromGroup",
+            Self::GetMailboxDetails => "GetMailboxDetails",
+            Self::UpdateMailboxQuota => "UpdateMailboxQuota",
         }
     }
 
@@ -102,6 +147,34 @@ pub async fn execute(
         Operation::UpdateUser => to_body(users::update_user(context, parse(body)?).await),
         // The one large answer: its page is serialised straight from the rows.
         Operation::ListUsers => listing::list_users(context, parse(body)?).await,
+        Operation::ResetPassword => to_body(users::reset_password(context, parse(body)?).await),
+        Operation::ListAliases => to_body(addresses::list_aliases(context, parse(body)?).await),
+        Operation::CreateAlias => to_body(addresses::create_alias(context, parse(body)?).await),
+        Operation::DeleteAlias => to_body(addresses::delete_alias(context, parse(body)?).await),
+        Operation::UpdatePrimaryEmailAddress => {
+            to_body(addresses::update_primary_email_address(context, parse(body)?).await)
+        }
+        Operation::CreateGroup => to_body(groups::create_group(context, parse(body)?).await),
+        Operation::DescribeGroup => to_body(groups::describe_group(context, parse(body)?).await),
+        Operation::ListGroups => to_body(groups::list_groups(context, parse(body)?).await),
+        Operation::ListGroupMembers => {
+            to_body(groups::list_group_members(context, parse(body)?).await)
+        }
+        Operation::ListGroupsForEntity => {
+            to_body(groups::list_groups_for_entity(context, parse(body)?).await)
+        }
+        Operation::AssociateMemberToGroup => {
+            to_body(groups::associate_member_to_group(context, parse(body)?).await)
+        }
+        Operation::DisassociateMemberFromGroup => {
+            to_body(groups::disassociate_member_from_group(context, parse(body)?).await)
+        }
+        Operation::GetMailboxDetails => {
+            to_body(mailboxes::get_mailbox_details(context, parse(body)?).await)
+        }
+        Operation::UpdateMailboxQuota => {
+            to_body(mailboxes::update_mailbox_quota(context, parse(body)?).await)
+        }
     }
 }
 
@@ -140,7 +213,7 @@ mod tests {
         for operation in Operation::ALL {
             assert_eq!(Operation::from_name(operation.name()), Some(operation));
         }
-        assert_eq!(Operation::from_name("CreateGroup"), None);
+        assert_eq!(Operation::from_name("DeleteGroup"), None);
     }
 
     #[test]

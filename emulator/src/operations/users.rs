@@ -1,18 +1,19 @@
 //! Users: CreateUser, DescribeUser, UpdateUser, RegisterToWorkMail, DeregisterFromWorkMail and
 //! DeleteUser.
 
-use rusqlite::{Connection, params, params_from_iter};
+use rusqlite::{params, params_from_iter};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Context, now};
 use crate::api_error::{ApiError, ErrorKind};
-use crate::model::{EntityState, TextAttributes, UserRole};
+use crate::model::{Entity, EntityState, TextAttributes, UserRole};
+use crate::passwords;
 use crate::store;
 use crate::validation as check;
 
 /// Names WorkMail keeps for itself.
-const RESERVED_NAMES: [&str; 8] = [
+pub(super) const RESERVED_NAMES: [&str; 8] = [
     "administrator",
     "postmaster",
     "abuse",
@@ -37,7 +38,7 @@ pub(super) struct CreateUserInput {
     identity_provider_user_id: Option<String>,
 }
 
-fn check_password(password: &str) -> Result<(), ApiError> {
+pub(super) fn check_password(password: &str) -> Result<(), ApiError> {
     check::password("Password", password)?;
     let classes = [
         password.chars().any(|c| c.is_ascii_lowercase()),
@@ -86,9 +87,13 @@ pub(super) async fn create_user(
     if let Some(id) = &input.identity_provider_user_id {
         check::identity_provider_user_id("IdentityProviderUserId", id)?;
     }
-    if let Some(password) = &input.password {
-        check_password(password)?;
-    }
+    let password_hash = match &input.password {
+        Some(password) => {
+            check_password(password)?;
+            Some(passwords::hash(password)?)
+        }
+        None => None,
+    };
     if RESERVED_NAMES.contains(&name.to_ascii_lowercase().as_str()) {
         return Err(ApiError::new(
             ErrorKind::ReservedName,
@@ -103,10 +108,10 @@ pub(super) async fn create_user(
             if !organization.manages_users() {
                 return Err(unsupported_external_directory(&organization_id));
             }
-            if name_taken(connection, &organization_id, &name)? {
+            if store::name_taken(connection, &organization_id, &name)? {
                 return Err(ApiError::new(
                     ErrorKind::NameAvailability,
-                    format!("The user name {name} is already taken in this organization."),
+                    format!("The name {name} is already taken in this organization."),
                 ));
             }
             connection
@@ -129,6 +134,9 @@ pub(super) async fn create_user(
                     input.hidden_from_global_address_list.unwrap_or(false),
                     input.identity_provider_user_id,
                 ])?;
+            if let Some(hash) = &password_hash {
+                passwords::store(connection, &organization_id, &user_id, hash)?;
+            }
             Ok(json!({ "UserId": user_id }))
         })
         .await
@@ -142,19 +150,6 @@ fn unsupported_external_directory(organization_id: &str) -> ApiError {
              its users are managed there."
         ),
     )
-}
-
-fn name_taken(
-    connection: &Connection,
-    organization_id: &str,
-    name: &str,
-) -> Result<bool, ApiError> {
-    Ok(connection
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE organization_id = ?1 AND name = ?2 \
-             AND state <> 'DELETED')",
-        )?
-        .query_row(params![organization_id, name], |row| row.get(0))?)
 }
 
 #[derive(Deserialize)]
@@ -233,6 +228,16 @@ pub(super) async fn delete_user(
             connection
                 .prepare_cached("UPDATE users SET state = 'DELETED' WHERE seq = ?1")?
                 .execute([user.seq])?;
+            // A deleted user's addresses are free again, and it leaves its groups.
+            for statement in [
+                "DELETE FROM aliases WHERE organization_id = ?1 AND entity_id = ?2",
+                "DELETE FROM group_members WHERE organization_id = ?1 AND member_id = ?2",
+                "DELETE FROM user_passwords WHERE organization_id = ?1 AND user_id = ?2",
+            ] {
+                connection
+                    .prepare_cached(statement)?
+                    .execute(params![organization_id, user.id])?;
+            }
             Ok(json!({}))
         })
         .await
@@ -258,71 +263,57 @@ pub(super) async fn register_to_work_mail(
         .store
         .write(move |connection| {
             store::active_organization(connection, &organization_id)?;
-            let user = store::existing_user(connection, &organization_id, &entity_id)?;
-            if user.state == EntityState::Deleted {
+            let entity = store::existing_entity(connection, &organization_id, &entity_id)?;
+            if entity.state() == EntityState::Deleted {
                 return Err(ApiError::new(
                     ErrorKind::EntityState,
-                    format!("{} is deleted and cannot be registered.", user.name),
+                    format!("{} is deleted and cannot be registered.", entity.name()),
                 ));
             }
-            let domain = email
-                .rsplit_once('@')
-                .map(|(_, domain)| domain)
-                .unwrap_or("");
-            let domain_state: Option<String> = connection
-                .prepare_cached(
-                    "SELECT state FROM mail_domains WHERE organization_id = ?1 AND name = ?2",
-                )?
-                .query_map(params![organization_id, domain], |row| row.get(0))?
-                .next()
-                .transpose()?;
-            match domain_state.as_deref() {
-                None => {
-                    return Err(ApiError::new(
-                        ErrorKind::MailDomainNotFound,
-                        format!("The mail domain {domain} is not a domain of this organization."),
-                    ));
-                }
-                Some("VERIFIED") => {}
-                Some(state) => {
-                    return Err(ApiError::new(
-                        ErrorKind::MailDomainState,
-                        format!("The mail domain {domain} is {state}, not verified."),
-                    ));
-                }
-            }
-            if user.state == EntityState::Enabled {
-                return if user.email.as_deref().map(str::to_ascii_lowercase)
+            store::check_mail_domain(connection, &organization_id, &email)?;
+            if entity.state() == EntityState::Enabled {
+                return if entity.email().map(str::to_ascii_lowercase)
                     == Some(email.to_ascii_lowercase())
                 {
                     Ok(json!({}))
                 } else {
                     Err(ApiError::new(
                         ErrorKind::EntityAlreadyRegistered,
-                        format!("{} is already registered with another address.", user.name),
+                        format!(
+                            "{} is already registered with another address.",
+                            entity.name()
+                        ),
                     ))
                 };
             }
-            let in_use: bool = connection
-                .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM users WHERE organization_id = ?1 AND email = ?2 \
-                     AND state <> 'DELETED' AND seq <> ?3)",
-                )?
-                .query_row(params![organization_id, email, user.seq], |row| row.get(0))?;
-            if in_use {
+            if store::address_in_use(connection, &organization_id, &email, Some(entity.id()))? {
                 return Err(ApiError::new(
                     ErrorKind::EmailAddressInUse,
                     format!("The address {email} is already in use."),
                 ));
             }
-            let now = now();
+            // Registering under one of its own aliases makes that the primary address.
             connection
                 .prepare_cached(
+                    "DELETE FROM aliases WHERE organization_id = ?1 AND entity_id = ?2 \
+                     AND address = ?3",
+                )?
+                .execute(params![organization_id, entity.id(), email])?;
+            let now = now();
+            let statement = match entity {
+                Entity::User(_) => {
                     "UPDATE users SET state = 'ENABLED', email = ?1, enabled_date = ?2, \
                      disabled_date = NULL, mailbox_provisioned_date = ?2, \
-                     mailbox_deprovisioned_date = NULL WHERE seq = ?3",
-                )?
-                .execute(params![email, now, user.seq])?;
+                     mailbox_deprovisioned_date = NULL WHERE seq = ?3"
+                }
+                Entity::Group(_) => {
+                    "UPDATE groups SET state = 'ENABLED', email = ?1, enabled_date = ?2, \
+                     disabled_date = NULL WHERE seq = ?3"
+                }
+            };
+            connection
+                .prepare_cached(statement)?
+                .execute(params![email, now, entity.seq()])?;
             Ok(json!({}))
         })
         .await
@@ -345,24 +336,80 @@ pub(super) async fn deregister_from_work_mail(
         .store
         .write(move |connection| {
             store::active_organization(connection, &organization_id)?;
-            let user = store::existing_user(connection, &organization_id, &entity_id)?;
-            match user.state {
+            let entity = store::existing_entity(connection, &organization_id, &entity_id)?;
+            match entity.state() {
                 EntityState::Deleted => Err(ApiError::new(
                     ErrorKind::EntityState,
-                    format!("{} is deleted.", user.name),
+                    format!("{} is deleted.", entity.name()),
                 )),
                 EntityState::Disabled => Ok(json!({})),
                 EntityState::Enabled => {
-                    let now = now();
-                    connection
-                        .prepare_cached(
+                    let statement = match entity {
+                        Entity::User(_) => {
                             "UPDATE users SET state = 'DISABLED', disabled_date = ?1, \
-                             mailbox_deprovisioned_date = ?1 WHERE seq = ?2",
-                        )?
-                        .execute(params![now, user.seq])?;
+                             mailbox_deprovisioned_date = ?1 WHERE seq = ?2"
+                        }
+                        Entity::Group(_) => {
+                            "UPDATE groups SET state = 'DISABLED', disabled_date = ?1 \
+                             WHERE seq = ?2"
+                        }
+                    };
+                    connection
+                        .prepare_cached(statement)?
+                        .execute(params![now(), entity.seq()])?;
                     Ok(json!({}))
                 }
             }
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ResetPasswordInput {
+    organization_id: Option<String>,
+    user_id: Option<String>,
+    password: Option<String>,
+}
+
+pub(super) async fn reset_password(
+    context: &Context<'_>,
+    input: ResetPasswordInput,
+) -> Result<Value, ApiError> {
+    let organization_id = check::required("OrganizationId", input.organization_id)?;
+    check::organization_id("OrganizationId", &organization_id)?;
+    let user_id = check::required("UserId", input.user_id)?;
+    check::workmail_identifier("UserId", &user_id)?;
+    let password = check::required("Password", input.password)?;
+    check_password(&password)?;
+    // Hashed before the write: argon2 takes tens of milliseconds, and the writer is shared.
+    let hash = passwords::hash(&password)?;
+    context
+        .store
+        .write(move |connection| {
+            let organization = store::active_organization(connection, &organization_id)?;
+            if !organization.manages_users() {
+                return Err(unsupported_external_directory(&organization_id));
+            }
+            let user = store::existing_user(connection, &organization_id, &user_id)?;
+            if user.state == EntityState::Deleted {
+                return Err(ApiError::new(
+                    ErrorKind::EntityState,
+                    format!("{} is deleted.", user.name),
+                ));
+            }
+            if matches!(user.role, UserRole::Resource | UserRole::SystemUser) {
+                return Err(ApiError::new(
+                    ErrorKind::UnsupportedOperation,
+                    format!(
+                        "{} is a {} user; WorkMail does not reset its password.",
+                        user.name,
+                        user.role.as_str()
+                    ),
+                ));
+            }
+            passwords::store(connection, &organization_id, &user.id, &hash)?;
+            Ok(json!({}))
         })
         .await
 }
