@@ -112,6 +112,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users") view=pages::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/users/:id") view=pages::UserPage ssr=SsrMode::Async />
                     <Route
+                        path=path!("/users/:id/tasks")
+                        view=pages::TasksPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("/users/:id/history")
                         view=pages::HistoryPage
                         ssr=SsrMode::Async

@@ -31,6 +31,7 @@ pub const USERS_PATH: &str = "/users";
 /// A user's edit page, as the server's router writes it; its form posts here without
 /// JavaScript. Links use [`user_path`].
 pub const USER_ROUTE: &str = "/users/{id}";
+pub const USER_TASKS_ROUTE: &str = "/users/{id}/tasks";
 /// The audit log.
 pub const AUDIT_PATH: &str = "/audit";
 /// The audit log's CSV export.
@@ -51,9 +52,11 @@ pub const PKG_PREFIX: &str = "/pkg/";
 pub const FAVICON_PATH: &str = "/favicon.svg";
 /// The directory page's search-as-you-type script (`public/directory-search.js`).
 pub const DIRECTORY_SEARCH_SCRIPT: &str = "/directory-search.js";
+/// The copy button of a generated password (`public/copy-password.js`).
+pub const COPY_PASSWORD_SCRIPT: &str = "/copy-password.js";
 
 /// The pages the app renders, as Leptos writes them (`:id` for a path parameter).
-pub const PAGES: [&str; 10] = [
+pub const PAGES: [&str; 11] = [
     HOME_PATH,
     LOGIN_PATH,
     CONFIRM_PATH,
@@ -61,6 +64,7 @@ pub const PAGES: [&str; 10] = [
     USERS_PATH,
     "/users/:id",
     "/users/:id/history",
+    "/users/:id/tasks",
     AUDIT_PATH,
     ACCOUNTS_PATH,
     EXPORT_PATH,
@@ -81,13 +85,19 @@ pub fn history_path(user: &str) -> String {
     format!("{}/history", user_path(user))
 }
 
+/// A user's Mail & access tab (also where its forms post).
+pub fn tasks_path(user: &str) -> String {
+    format!("{}/tasks", user_path(user))
+}
+
 /// The server functions' names (under [`API_PREFIX`]; a test holds them to the functions).
-pub const SERVER_FUNCTIONS: [&str; 8] = [
+pub const SERVER_FUNCTIONS: [&str; 9] = [
     "get_accounts",
     "get_audit_log",
     "get_dashboard",
     "get_exports",
     "get_history",
+    "get_tasks",
     "get_user",
     "search_users",
     "update_user",
@@ -96,7 +106,7 @@ pub const SERVER_FUNCTIONS: [&str; 8] = [
 /// The route `path` belongs to, without anything a person typed or is (a user id, a file
 /// name): what the server log names, so that it can be grouped by route.
 pub fn route_template(path: &str) -> std::borrow::Cow<'static, str> {
-    const FIXED: [&str; 18] = [
+    const FIXED: [&str; 19] = [
         HOME_PATH,
         LOGIN_PATH,
         CONFIRM_PATH,
@@ -114,6 +124,7 @@ pub fn route_template(path: &str) -> std::borrow::Cow<'static, str> {
         EXPORT_PATH,
         FAVICON_PATH,
         DIRECTORY_SEARCH_SCRIPT,
+        COPY_PASSWORD_SCRIPT,
         API_PREFIX,
     ];
     if let Some(fixed) = FIXED.into_iter().find(|fixed| *fixed == path) {
@@ -136,6 +147,8 @@ pub fn route_template(path: &str) -> std::borrow::Cow<'static, str> {
     if let Some(rest) = path.strip_prefix("/users/") {
         return if rest.ends_with("/history") {
             "/users/{id}/history".into()
+        } else if rest.ends_with("/tasks") {
+            USER_TASKS_ROUTE.into()
         } else {
             USER_ROUTE.into()
         };
@@ -206,6 +219,7 @@ mod tests {
     #[test]
     fn a_template_never_holds_what_the_path_names() {
         assert_eq!(route_template("/users/jane.doe"), USER_ROUTE);
+        assert_eq!(route_template("/users/jane.doe/tasks"), USER_TASKS_ROUTE);
         assert_eq!(
             route_template("/users/jane.doe/history"),
             "/users/{id}/history"

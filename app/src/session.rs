@@ -56,6 +56,8 @@ pub struct Navigation {
     pub accounts: bool,
     /// Whether the account may export the directory.
     pub export: bool,
+    /// Whether the account has task rights (a user's Mail & access tab).
+    pub tasks: bool,
 }
 
 /// Where a request came from, for the audit log. The server puts it into every request's
@@ -126,6 +128,7 @@ pub fn navigation() -> Option<Navigation> {
             audit: policy.audit_right(&principal.roles),
             accounts: policy.may_manage_accounts(&principal.roles),
             export: policy.may_export(&principal.roles),
+            tasks: policy.has_tasks(&principal.roles),
             account: principal.account.clone(),
         })
     }

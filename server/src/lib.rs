@@ -7,7 +7,7 @@
 //! - [`directory`]: the WorkMail adapter and connecting to it; [`background`]: the index refresh;
 //! - [`auth`], [`sso`], [`origin_check`], [`request_origin`]: who is asking, and from where;
 //!   [`security_headers`]: the headers every answer carries;
-//! - [`form_post`], [`account_forms`], [`audit`]: the handlers outside Leptos; [`store`]: the portal database;
+//! - [`form_post`], [`account_forms`], [`task_forms`], [`audit`]: the handlers outside Leptos; [`store`]: the portal database;
 //! - [`export`]: directory exports (the formats, the jobs of `/admin/export`, its handlers);
 //!   [`health`]: `/healthz` and `/readyz`; [`metrics`]: Prometheus metrics on their own listener;
 //! - [`replicas`]: what several replicas share (Redis; every save's notice to every index);
@@ -45,6 +45,7 @@ mod start_error;
 pub mod state;
 mod static_files;
 pub mod store;
+mod task_forms;
 
 pub use start::{RunningPortal, load_policy, start};
 pub use start_error::StartError;

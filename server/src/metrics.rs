@@ -188,4 +188,131 @@ impl Directory for MeteredDirectory {
     fn unavailable_fields(&self) -> &[app::domain::Field] {
         self.0.unavailable_fields()
     }
+
+    fn reset_password<'a>(
+        &'a self,
+        user_id: &'a str,
+        password: &'a app::domain::Password,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(Self::timed(
+            "ResetPassword",
+            self.0.reset_password(user_id, password),
+        ))
+    }
+
+    fn aliases<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, DirectoryError>> {
+        Box::pin(Self::timed("ListAliases", self.0.aliases(user_id)))
+    }
+
+    fn add_alias<'a>(
+        &'a self,
+        user_id: &'a str,
+        address: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(Self::timed(
+            "CreateAlias",
+            self.0.add_alias(user_id, address),
+        ))
+    }
+
+    fn remove_alias<'a>(
+        &'a self,
+        user_id: &'a str,
+        address: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(Self::timed(
+            "DeleteAlias",
+            self.0.remove_alias(user_id, address),
+        ))
+    }
+
+    fn set_primary_address<'a>(
+        &'a self,
+        user_id: &'a str,
+        address: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(Self::timed(
+            "UpdatePrimaryEmailAddress",
+            self.0.set_primary_address(user_id, address),
+        ))
+    }
+
+    fn groups_of<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<app::domain::GroupRef>, DirectoryError>> {
+        Box::pin(Self::timed(
+            "ListGroupsForEntity",
+            self.0.groups_of(user_id),
+        ))
+    }
+
+    fn find_groups<'a>(
+        &'a self,
+        prefix: &'a str,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Vec<app::domain::GroupRef>, DirectoryError>> {
+        Box::pin(Self::timed("ListGroups", self.0.find_groups(prefix, limit)))
+    }
+
+    fn add_to_group<'a>(
+        &'a self,
+        group_id: &'a str,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(Self::timed(
+            "AssociateMemberToGroup",
+            self.0.add_to_group(group_id, user_id),
+        ))
+    }
+
+    fn remove_from_group<'a>(
+        &'a self,
+        group_id: &'a str,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(Self::timed(
+            "DisassociateMemberFromGroup",
+            self.0.remove_from_group(group_id, user_id),
+        ))
+    }
+
+    fn mailbox<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<app::domain::MailboxUsage, DirectoryError>> {
+        Box::pin(Self::timed("GetMailboxDetails", self.0.mailbox(user_id)))
+    }
+
+    fn set_mailbox_quota<'a>(
+        &'a self,
+        user_id: &'a str,
+        quota_mb: u32,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(Self::timed(
+            "UpdateMailboxQuota",
+            self.0.set_mailbox_quota(user_id, quota_mb),
+        ))
+    }
+
+    fn enable_user<'a>(
+        &'a self,
+        user_id: &'a str,
+        address: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(Self::timed(
+            "RegisterToWorkMail",
+            self.0.enable_user(user_id, address),
+        ))
+    }
+
+    fn disable_user<'a>(&'a self, user_id: &'a str) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(Self::timed(
+            "DeregisterFromWorkMail",
+            self.0.disable_user(user_id),
+        ))
+    }
 }

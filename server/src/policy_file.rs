@@ -11,6 +11,15 @@
 //! scope = "all"
 //! read = ["*"]                         # every attribute
 //!
+//! # Tasks beyond the profile: reset_password, manage_addresses, view_groups, manage_groups,
+//! # view_mailbox, set_quota, enable_disable. `people_only` keeps a grant's tasks off
+//! # SYSTEM_USER and RESOURCE users.
+//! [[roles.helpdesk]]
+//! scope = "all"
+//! read = ["*"]
+//! tasks = ["reset_password", "view_groups", "view_mailbox"]
+//! people_only = true
+//!
 //! # Who may read the audit log (roles not listed: nothing).
 //! [audit]
 //! history = ["manager"]                # the History tab of users the role may view
@@ -29,7 +38,7 @@
 //! Attribute names are the WorkMail API's member names (`Telephone`, `HiddenFromGlobalAddressList`,
 //! `Email`, `EnabledDate`, …). A mistake stops start-up with a message naming the line.
 
-use app::domain::{Access, Attribute, AuditRight, Field, Policy, Scope};
+use app::domain::{Access, Attribute, AuditRight, Field, Policy, Scope, Task};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -86,6 +95,25 @@ struct GrantEntry {
     read: Vec<ReadName>,
     #[serde(default)]
     edit: Vec<EditName>,
+    #[serde(default)]
+    tasks: Vec<TaskName>,
+    #[serde(default)]
+    people_only: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(try_from = "String")]
+struct TaskName(Task);
+
+impl TryFrom<String> for TaskName {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        Task::from_name(&name).map(TaskName).ok_or_else(|| {
+            let known: Vec<&str> = Task::ALL.into_iter().map(Task::name).collect();
+            format!("unknown task `{name}` (use one of {})", known.join(", "))
+        })
+    }
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord, Deserialize)]
@@ -201,6 +229,14 @@ pub fn parse(text: &str) -> Result<Policy, PolicyFileError> {
             }
             if !edit.is_empty() {
                 policy.grant(role.clone(), scope, Access::Edit, edit);
+            }
+            if !grant.tasks.is_empty() {
+                policy.allow_tasks(
+                    role.clone(),
+                    scope,
+                    grant.tasks.into_iter().map(|TaskName(task)| task),
+                    grant.people_only,
+                );
             }
         }
     }
@@ -378,6 +414,35 @@ log = ["auditor"]
             assert!(error.message.contains(needle), "{text}: {error}");
             assert!(error.to_string().starts_with(&format!("line {line}: ")));
         }
+    }
+
+    #[test]
+    fn tasks_come_from_the_grants() {
+        let policy = parse(
+            "[[roles.desk]]\nscope = \"all\"\ntasks = [\"reset_password\", \"view_mailbox\"]\n\
+             people_only = true\n[[roles.mine]]\nscope = \"self\"\ntasks = [\"view_groups\"]\n",
+        )
+        .expect("valid");
+        let desk = vec!["desk".to_owned()];
+        let person = policy.tasks(&desk, Relation::STRANGER, Some(app::domain::UserRole::User));
+        assert!(person.contains(Task::ResetPassword) && person.contains(Task::ViewMailbox));
+        assert!(!person.contains(Task::SetQuota));
+        let system = policy.tasks(
+            &desk,
+            Relation::STRANGER,
+            Some(app::domain::UserRole::SystemUser),
+        );
+        assert!(system.is_empty(), "people_only");
+        let mine = vec!["mine".to_owned()];
+        assert!(policy.tasks(&mine, Relation::STRANGER, None).is_empty());
+        let error = parse("[[roles.a]]\nscope = \"all\"\ntasks = [\"format_disk\"]\n")
+            .expect_err("unknown task");
+        assert_eq!(error.line, Some(3));
+        assert!(
+            error.message.contains("reset_password"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]

@@ -3,12 +3,12 @@
 use crate::state::AppState;
 use crate::{
     account_forms, api_status, audit, auth, export, form_post, health, origin_check,
-    request_origin, security_headers, sso, static_files,
+    request_origin, security_headers, sso, static_files, task_forms,
 };
 use app::routes::{
     ACCOUNTS_PATH, AUDIT_CSV_PATH, AUDIT_JSON_PATH, CONFIRM_PATH, EXPORT_FILE_ROUTE, EXPORT_PATH,
     HEALTHZ_PATH, LOGIN_PATH, LOGOUT_PATH, ME_PATH, READYZ_PATH, SSO_CALLBACK_PATH, SSO_START_PATH,
-    USER_ROUTE,
+    USER_ROUTE, USER_TASKS_ROUTE,
 };
 use axum::Router;
 use axum::routing::{get, post};
@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     let context = move || context_state.provide();
     Router::new()
         .route(USER_ROUTE, post(form_post::save_user_form))
+        .route(USER_TASKS_ROUTE, post(task_forms::run_task_form))
         .route(ME_PATH, post(form_post::save_me_form))
         .route(LOGIN_PATH, post(auth::sign_in))
         .route(LOGOUT_PATH, post(auth::sign_out))

@@ -33,6 +33,8 @@ mod backends;
 mod directory;
 #[path = "portal/directory_errors.rs"]
 mod directory_errors;
+#[path = "portal/directory_tasks.rs"]
+mod directory_tasks;
 #[path = "portal/export.rs"]
 mod export;
 #[path = "portal/form_post.rs"]

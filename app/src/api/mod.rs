@@ -6,6 +6,7 @@ mod get_audit_log;
 mod get_dashboard;
 mod get_exports;
 mod get_history;
+mod get_tasks;
 mod get_user;
 mod search_users;
 mod update_user;
@@ -15,6 +16,7 @@ pub use get_audit_log::{GetAuditLog, get_audit_log};
 pub use get_dashboard::{GetDashboard, get_dashboard};
 pub use get_exports::{GetExports, get_exports};
 pub use get_history::{GetHistory, get_history};
+pub use get_tasks::{GetTasks, get_tasks};
 pub use get_user::{GetUser, get_user};
 pub use search_users::{SearchUsers, search_users};
 pub use update_user::{UpdateUser, update_user};
@@ -56,6 +58,7 @@ mod tests {
             super::GetDashboard::PATH,
             super::GetExports::PATH,
             super::GetHistory::PATH,
+            super::GetTasks::PATH,
             super::GetUser::PATH,
             super::SearchUsers::PATH,
             super::UpdateUser::PATH,
@@ -64,6 +67,6 @@ mod tests {
             let name = &path[crate::routes::API_PREFIX.len()..];
             assert!(crate::routes::SERVER_FUNCTIONS.contains(&name), "{name}");
         }
-        assert_eq!(crate::routes::SERVER_FUNCTIONS.len(), 8);
+        assert_eq!(crate::routes::SERVER_FUNCTIONS.len(), 9);
     }
 }

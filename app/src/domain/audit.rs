@@ -225,7 +225,16 @@ impl AuditRecord {
                 return None;
             }
             self.client = None;
-            self.detail = None;
+            // A task (password, addresses, groups, quota, state) has no field changes: its
+            // detail says what it did, naming addresses and groups, so only a reader who may
+            // see the user's address reads it.
+            self.detail = if had_changes {
+                None
+            } else if access.fact(Fact::Email) > Access::Hidden {
+                self.detail
+            } else {
+                Some("A mail and access task".to_owned())
+            };
         }
         Some(self)
     }
@@ -494,6 +503,15 @@ mod tests {
             .expect("kept in the whole log");
         assert!(logged.changes.is_empty());
         assert_eq!(logged.client.as_deref(), Some("192.0.2.1"));
+        // A task's record says what it did only to readers who may see the address.
+        let task = record(Vec::new())
+            .for_reader(&access, false)
+            .expect("a task stays in History");
+        assert_eq!(task.detail.as_deref(), Some("A mail and access task"));
+        let task = record(Vec::new())
+            .for_reader(&UserAccess::everything(), false)
+            .expect("a task stays in History");
+        assert_eq!(task.detail.as_deref(), Some("why"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod accounts;
 mod audit;
 mod change;
 mod directory;
+mod directory_tasks;
 mod export;
 mod field;
 mod percent_encoding;
@@ -28,13 +29,18 @@ pub use directory::{
     DirectoryQuery, IndexedUser, PAGE_SIZES, Readable, ResultPage, UserList, UserSummary,
     count_users, search, search_everyone,
 };
+pub use directory_tasks::{
+    GroupRef, MAX_QUOTA_MB, MailboxUsage, Task, TaskRequest, TaskSet, check_address,
+    check_password, generated_password,
+};
 pub use export::{
     DirectoryExport, ExportFile, ExportFormat, ExportJob, ExportState, Organization, check_base_dn,
 };
 pub use field::{Field, FieldKind};
 pub use percent_encoding::percent_encode;
 pub use policy::{
-    Access, Attribute, AuditRight, Fact, Grant, Policy, Principal, Relation, Scope, UserAccess,
+    Access, Attribute, AuditRight, Fact, Grant, Policy, Principal, Relation, Scope, TaskGrant,
+    UserAccess,
 };
 pub use profile::{Timestamp, UserProfile, UserRole, UserState, role_label};
 pub use step_up::StepUp;

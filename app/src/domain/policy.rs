@@ -8,8 +8,9 @@
 //! scope and relation sit beside them.)
 
 use super::change::Change;
+use super::directory_tasks::{Task, TaskSet};
 use super::field::Field;
-use super::profile::UserProfile;
+use super::profile::{UserProfile, UserRole};
 use super::values::FieldValues;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -204,6 +205,15 @@ pub struct Grant {
     pub attributes: Vec<Attribute>,
 }
 
+/// Tasks a role may do for users within `scope`; with `people_only`, never for `SYSTEM_USER`
+/// or `RESOURCE` users (the organization's own mailboxes, rooms and equipment).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskGrant {
+    pub scope: Scope,
+    pub tasks: TaskSet,
+    pub people_only: bool,
+}
+
 /// The signed-in person, as the rules see them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
@@ -245,6 +255,8 @@ pub struct Policy {
     account_managers: std::collections::BTreeSet<String>,
     /// Roles that may export the directory (`/admin/export`).
     exporters: std::collections::BTreeSet<String>,
+    /// What each role may do beyond the profile (password, addresses, groups, mailbox, state).
+    tasks: BTreeMap<String, Vec<TaskGrant>>,
 }
 
 impl Policy {
@@ -313,7 +325,75 @@ impl Policy {
                 Field::Initials,
             ]),
         );
+        policy.allow_tasks("admin", Scope::All, Task::ALL, false);
+        policy.allow_tasks(
+            "helpdesk",
+            Scope::All,
+            [Task::ResetPassword, Task::ViewGroups, Task::ViewMailbox],
+            true,
+        );
+        policy.allow_tasks(
+            "hr",
+            Scope::All,
+            [Task::ViewGroups, Task::EnableDisable],
+            true,
+        );
+        policy.allow_tasks(
+            "employee",
+            Scope::Own,
+            [Task::ViewGroups, Task::ViewMailbox],
+            true,
+        );
         policy
+    }
+
+    /// Lets `role` do `tasks` for users within `scope` (creating the role); `people_only`
+    /// keeps them off `SYSTEM_USER` and `RESOURCE` users.
+    pub fn allow_tasks(
+        &mut self,
+        role: impl Into<String>,
+        scope: Scope,
+        tasks: impl IntoIterator<Item = Task>,
+        people_only: bool,
+    ) {
+        let role = role.into();
+        self.roles.entry(role.clone()).or_default();
+        self.tasks.entry(role).or_default().push(TaskGrant {
+            scope,
+            tasks: tasks.into_iter().collect(),
+            people_only,
+        });
+    }
+
+    /// Whether the roles have any task right at all (the Mail & access tab).
+    pub fn has_tasks(&self, roles: &[String]) -> bool {
+        roles
+            .iter()
+            .filter_map(|role| self.tasks.get(role))
+            .flatten()
+            .any(|grant| !grant.tasks.is_empty())
+    }
+
+    /// The tasks the roles may do for a user in `relation` whose WorkMail role is
+    /// `target_role` (unknown: treated as a person's).
+    pub fn tasks(
+        &self,
+        roles: &[String],
+        relation: Relation,
+        target_role: Option<UserRole>,
+    ) -> TaskSet {
+        let person = !matches!(target_role, Some(UserRole::SystemUser | UserRole::Resource));
+        roles
+            .iter()
+            .filter_map(|role| self.tasks.get(role))
+            .flatten()
+            .filter(|grant| grant.scope.covers(relation) && (person || !grant.people_only))
+            .flat_map(|grant| {
+                Task::ALL
+                    .into_iter()
+                    .filter(|task| grant.tasks.contains(*task))
+            })
+            .collect()
     }
 
     /// Adds a grant to `role` (creating the role). Facts granted `Edit` are read.
@@ -401,6 +481,11 @@ impl Policy {
     pub fn needs_relation(&self, roles: &[String]) -> bool {
         self.grants(roles)
             .any(|g| g.scope != Scope::All && g.access > Access::Hidden)
+            || roles
+                .iter()
+                .filter_map(|role| self.tasks.get(role))
+                .flatten()
+                .any(|grant| grant.scope != Scope::All && !grant.tasks.is_empty())
     }
 
     /// The access the roles give to one attribute of a user in `relation`: the most any
@@ -633,6 +718,48 @@ mod tests {
             ("employee", Attribute::Fact(_)) => own(Hidden),
             _ => all(Hidden),
         }
+    }
+
+    #[test]
+    fn default_tasks_follow_the_readme_table() {
+        let policy = Policy::defaults();
+        let tasks = |role: &str, relation: Relation, target: UserRole| {
+            let set = policy.tasks(&[role.to_owned()], relation, Some(target));
+            Task::ALL
+                .into_iter()
+                .filter(|task| set.contains(*task))
+                .map(Task::name)
+                .collect::<Vec<_>>()
+        };
+        let stranger = Relation::STRANGER;
+        assert_eq!(tasks("admin", stranger, UserRole::SystemUser).len(), 7);
+        assert_eq!(
+            tasks("helpdesk", stranger, UserRole::User),
+            ["reset_password", "view_groups", "view_mailbox"]
+        );
+        assert!(
+            tasks("helpdesk", stranger, UserRole::SystemUser).is_empty()
+                && tasks("helpdesk", stranger, UserRole::Resource).is_empty(),
+            "never on the organization's own mailboxes"
+        );
+        assert_eq!(tasks("helpdesk", stranger, UserRole::RemoteUser).len(), 3);
+        assert_eq!(
+            tasks("hr", stranger, UserRole::User),
+            ["view_groups", "enable_disable"]
+        );
+        assert_eq!(
+            tasks("employee", SELF, UserRole::User),
+            ["view_groups", "view_mailbox"]
+        );
+        assert!(tasks("employee", COLLEAGUE, UserRole::User).is_empty());
+        assert!(tasks("nobody", SELF, UserRole::User).is_empty());
+        assert!(policy.needs_relation(&["employee".to_owned()]));
+        let mut own_tasks_only = Policy::new();
+        own_tasks_only.allow_tasks("self-service", Scope::Own, [Task::ViewMailbox], false);
+        assert!(
+            own_tasks_only.needs_relation(&["self-service".to_owned()]),
+            "a task scoped to the own user needs the relation"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `/users/{id}/history`: the changes to one user that reached the directory, newest first.
 
 use super::set_status;
-use super::user::UserTabs;
+use super::user::{UserTab, UserTabs};
 use crate::api::get_history;
 use crate::components::{AuditChanges, ErrorBanner};
 use crate::routes::{history_path, user_path};
@@ -65,7 +65,7 @@ fn history_view(history: History, paged: bool) -> impl IntoView {
         <Title text=format!("History of {title}") />
         <section class="page">
             <h1>{title}</h1>
-            <UserTabs user_id history=true />
+            <UserTabs user_id current=UserTab::History />
             {empty
                 .then(|| {
                     view! {
@@ -102,7 +102,16 @@ fn history_view(history: History, paged: bool) -> impl IntoView {
                                                 <td class="nowrap">{when} " " {unconfirmed}</td>
                                                 <td>{record.account}</td>
                                                 <td>
-                                                    <AuditChanges changes=record.changes />
+                                                    {if record.changes.is_empty() {
+                                                        // A task (password, addresses, groups,
+                                                        // quota, state) says what it did.
+                                                        record.detail.into_any()
+                                                    } else {
+                                                        view! {
+                                                            <AuditChanges changes=record.changes />
+                                                        }
+                                                            .into_any()
+                                                    }}
                                                 </td>
                                             </tr>
                                         }

@@ -9,6 +9,7 @@ mod home;
 mod login;
 mod me;
 mod not_found;
+mod tasks;
 mod user;
 mod users;
 
@@ -21,7 +22,8 @@ pub use home::HomePage;
 pub use login::LoginPage;
 pub use me::MePage;
 pub use not_found::NotFound;
-pub use user::{UserPage, UserScreen, UserTabs};
+pub use tasks::TasksPage;
+pub use user::{UserPage, UserScreen, UserTab, UserTabs};
 pub use users::UsersPage;
 
 /// Sets the HTTP status of the page being rendered (server only).

@@ -3,27 +3,52 @@
 use super::set_status;
 use crate::api::get_user;
 use crate::components::{ErrorBanner, UserEditor, UserFacts};
-use crate::routes::{USERS_PATH, history_path, user_path};
+use crate::routes::{USERS_PATH, history_path, tasks_path, user_path};
 use crate::wire::{ApiError, EditorState, ErrorKind, FormAccess, Notice, RejectedSave, UserView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// The Details / History tabs of a user's pages; History only for roles that may read it.
+/// The tabs of a user's pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserTab {
+    Details,
+    Tasks,
+    History,
+}
+
+/// The Details / Mail & access / History tabs of a user's pages: Mail & access only for
+/// roles with task rights, History only for roles that may read it.
 #[component]
-pub fn UserTabs(user_id: String, history: bool) -> impl IntoView {
-    let can_read_history = crate::session::navigation()
+pub fn UserTabs(user_id: String, current: UserTab) -> impl IntoView {
+    let nav = crate::session::navigation();
+    let history = nav
+        .as_ref()
         .is_some_and(|nav| nav.audit >= crate::domain::AuditRight::History);
-    can_read_history.then(|| {
-        let current = |on: bool| on.then_some("page");
+    let tasks = nav.as_ref().is_some_and(|nav| nav.tasks);
+    (history || tasks).then(|| {
+        let on = |tab: UserTab| (tab == current).then_some("page");
         view! {
             <nav class="tabs" aria-label="User pages">
-                <a href=user_path(&user_id) aria-current=current(!history)>
+                <a href=user_path(&user_id) aria-current=on(UserTab::Details)>
                     "Details"
                 </a>
-                <a href=history_path(&user_id) aria-current=current(history)>
-                    "History"
-                </a>
+                {tasks
+                    .then(|| {
+                        view! {
+                            <a href=tasks_path(&user_id) aria-current=on(UserTab::Tasks)>
+                                "Mail & access"
+                            </a>
+                        }
+                    })}
+                {history
+                    .then(|| {
+                        view! {
+                            <a href=history_path(&user_id) aria-current=on(UserTab::History)>
+                                "History"
+                            </a>
+                        }
+                    })}
             </nav>
         }
     })
@@ -167,7 +192,7 @@ fn profile_view(user: String, action: String, view: UserView, state: EditorState
                 })}
             <h1>{title}</h1>
             {subtitle.map(|s| view! { <p class="subtitle">{s}</p> })}
-            <UserTabs user_id history=false />
+            <UserTabs user_id current=UserTab::Details />
             {unavailable}
             <div class="columns">
                 <UserEditor user action state access=form_access />

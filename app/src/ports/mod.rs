@@ -8,7 +8,8 @@ pub mod memory;
 
 use crate::domain::{
     AccountChange, AccountSummary, AuditEntry, AuditFilter, AuditPage, Change, DirectoryExport,
-    ExportFile, ExportFormat, ExportJob, Field, Organization, UserProfile, UserSummary,
+    ExportFile, ExportFormat, ExportJob, Field, GroupRef, MailboxUsage, Organization, Password,
+    UserProfile, UserSummary,
 };
 use std::fmt;
 use std::future::Future;
@@ -49,6 +50,136 @@ pub trait Directory: Send + Sync + 'static {
     fn unavailable_fields(&self) -> &[Field] {
         &[]
     }
+
+    // The help desk's tasks. A directory that has no such thing keeps the default: the task
+    // is refused as unsupported, and the page says so. `user_id` is a canonical user id.
+
+    /// Sets a new password for the user.
+    fn reset_password<'a>(
+        &'a self,
+        user_id: &'a str,
+        password: &'a Password,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        let _ = (user_id, password);
+        unsupported("reset_password")
+    }
+
+    /// The user's addresses besides the primary one.
+    fn aliases<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, DirectoryError>> {
+        let _ = user_id;
+        unsupported("aliases")
+    }
+
+    fn add_alias<'a>(
+        &'a self,
+        user_id: &'a str,
+        address: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        let _ = (user_id, address);
+        unsupported("add_alias")
+    }
+
+    fn remove_alias<'a>(
+        &'a self,
+        user_id: &'a str,
+        address: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        let _ = (user_id, address);
+        unsupported("remove_alias")
+    }
+
+    /// Makes `address` the primary one; the old primary address stays as an alias.
+    fn set_primary_address<'a>(
+        &'a self,
+        user_id: &'a str,
+        address: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        let _ = (user_id, address);
+        unsupported("set_primary_address")
+    }
+
+    /// The groups the user is a direct member of.
+    fn groups_of<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<GroupRef>, DirectoryError>> {
+        let _ = user_id;
+        unsupported("groups_of")
+    }
+
+    /// Enabled groups whose name starts with `prefix`, at most `limit`.
+    fn find_groups<'a>(
+        &'a self,
+        prefix: &'a str,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Vec<GroupRef>, DirectoryError>> {
+        let _ = (prefix, limit);
+        unsupported("find_groups")
+    }
+
+    fn add_to_group<'a>(
+        &'a self,
+        group_id: &'a str,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        let _ = (group_id, user_id);
+        unsupported("add_to_group")
+    }
+
+    fn remove_from_group<'a>(
+        &'a self,
+        group_id: &'a str,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        let _ = (group_id, user_id);
+        unsupported("remove_from_group")
+    }
+
+    /// The size and quota of the user's mailbox.
+    fn mailbox<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<MailboxUsage, DirectoryError>> {
+        let _ = user_id;
+        unsupported("mailbox")
+    }
+
+    fn set_mailbox_quota<'a>(
+        &'a self,
+        user_id: &'a str,
+        quota_mb: u32,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        let _ = (user_id, quota_mb);
+        unsupported("set_mailbox_quota")
+    }
+
+    /// Enables the user with `address` as its primary address (WorkMail: registers it).
+    fn enable_user<'a>(
+        &'a self,
+        user_id: &'a str,
+        address: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        let _ = (user_id, address);
+        unsupported("enable_user")
+    }
+
+    /// Disables the user (WorkMail: deregisters it; its mailbox stops receiving mail).
+    fn disable_user<'a>(&'a self, user_id: &'a str) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        let _ = user_id;
+        unsupported("disable_user")
+    }
+}
+
+/// The answer of a task a directory does not have.
+fn unsupported<'a, T: Send + 'a>(task: &str) -> BoxFuture<'a, Result<T, DirectoryError>> {
+    let error = DirectoryError::new(
+        DirectoryErrorKind::UnsupportedOperation,
+        format!("this directory has no {task}"),
+    );
+    Box::pin(async move { Err(error) })
 }
 
 /// One page of [`Directory::list_users`].
@@ -207,6 +338,14 @@ pub enum DirectoryErrorKind {
     OrganizationState,
     /// The directory does not support the operation.
     UnsupportedOperation,
+    /// The address is already another user's or group's.
+    AddressInUse,
+    /// The address is not in one of the organization's (verified) mail domains.
+    AddressDomain,
+    /// The directory refused the password as too weak.
+    WeakPassword,
+    /// A limit of the directory was reached (aliases per user).
+    LimitExceeded,
     /// The directory service is temporarily unavailable.
     Unavailable,
     /// The directory could not authenticate (its own directory, or the portal's credentials).

@@ -17,10 +17,39 @@ pub(super) fn directory_failure(operation: &str, user: &str, error: DirectoryErr
             }])
         };
     }
+    let rejected = |message: &str| ApiError {
+        message: message.to_owned(),
+        reference: error.request_id.clone(),
+        ..ApiError::new(ErrorKind::Rejected)
+    };
+    match error.kind {
+        DirectoryErrorKind::AddressInUse => {
+            return rejected("That address already belongs to another user or group.");
+        }
+        DirectoryErrorKind::AddressDomain => {
+            return rejected(
+                "That address is not in one of the organization's verified mail domains.",
+            );
+        }
+        DirectoryErrorKind::WeakPassword => {
+            return rejected(
+                "The directory refused the password as too weak. Choose a longer one mixing \
+                 letters, digits and symbols.",
+            );
+        }
+        DirectoryErrorKind::LimitExceeded => {
+            return rejected("The user has as many addresses as the directory allows.");
+        }
+        _ => {}
+    }
     let kind = match error.kind {
         DirectoryErrorKind::UserNotFound => ErrorKind::NotFound,
         DirectoryErrorKind::EntityState => ErrorKind::EntityState,
-        DirectoryErrorKind::InvalidParameter => ErrorKind::Rejected,
+        DirectoryErrorKind::InvalidParameter
+        | DirectoryErrorKind::AddressInUse
+        | DirectoryErrorKind::AddressDomain
+        | DirectoryErrorKind::WeakPassword
+        | DirectoryErrorKind::LimitExceeded => ErrorKind::Rejected,
         DirectoryErrorKind::Conflict => ErrorKind::Conflict,
         DirectoryErrorKind::Forbidden => ErrorKind::DirectoryForbidden,
         DirectoryErrorKind::OrganizationNotFound => ErrorKind::OrganizationNotFound,

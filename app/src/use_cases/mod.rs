@@ -6,6 +6,7 @@
 //! - [`editing`]: loading a user for the edit page and saving the edit form;
 //! - [`browsing`]: the directory page's search and the dashboard;
 //! - [`auditing`]: the audit log and a user's History;
+//! - [`directory_tasks`]: passwords, addresses, groups, mailbox and state of a user;
 //! - [`accounts`]: the portal's own accounts (`/admin/accounts`);
 //! - [`exporting`]: exports of the directory (`/admin/export`, the `export` command).
 
@@ -13,6 +14,7 @@ pub mod accounts;
 pub mod auditing;
 pub mod browsing;
 pub mod caller;
+pub mod directory_tasks;
 pub mod editing;
 pub mod exporting;
 mod failures;

@@ -16,5 +16,5 @@ pub use save::{SaveOutcome, SaveRequest, SavedProfile};
 pub use sign_in::{LoginAttempt, LoginProblem, SignInOptions};
 pub use views::{
     AccountChangeRefused, AccountsView, Dashboard, DirectoryRow, DirectoryView, ExportRefused,
-    ExportsView, History, RecentChange, UserView,
+    ExportsView, GeneratedPassword, History, RecentChange, TaskRefused, TasksView, UserView,
 };

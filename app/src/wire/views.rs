@@ -121,3 +121,30 @@ pub struct ExportsView {
 /// A refused export on the export page, as the server renders the page for its form post.
 #[derive(Clone, Debug)]
 pub struct ExportRefused(pub crate::wire::ApiError);
+
+/// The Mail & access tab of a user: the tasks the account may do for them, and what those
+/// tasks show. A section the account may not see is `None`; one whose read failed holds the
+/// error, and the other sections still show.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TasksView {
+    pub user_id: String,
+    /// The user's display name (or user name), for the title.
+    pub title: String,
+    pub state: Option<UserState>,
+    /// The primary address (with `manage_addresses` or `enable_disable`).
+    pub email: Option<String>,
+    pub tasks: crate::domain::TaskSet,
+    pub aliases: Option<Result<Vec<String>, crate::wire::ApiError>>,
+    pub groups: Option<Result<Vec<crate::domain::GroupRef>, crate::wire::ApiError>>,
+    /// Groups matching the group search, to add the user to (with `manage_groups`).
+    pub group_matches: Option<Result<Vec<crate::domain::GroupRef>, crate::wire::ApiError>>,
+    pub mailbox: Option<Result<crate::domain::MailboxUsage, crate::wire::ApiError>>,
+}
+
+/// A refused task on the Mail & access tab, as the server renders the tab for its form post.
+#[derive(Clone, Debug)]
+pub struct TaskRefused(pub crate::wire::ApiError);
+
+/// A password the portal generated, shown once on the page that answers the reset.
+#[derive(Clone)]
+pub struct GeneratedPassword(pub crate::domain::Password);

@@ -47,6 +47,20 @@ impl SqlAuditLog {
                 tracing::error!(intent = id, "unreadable audit intent left in place");
                 continue;
             };
+            if entry.changes.is_empty() {
+                // A task (password, addresses, groups, quota, state): nothing a DescribeUser
+                // could confirm. Its record keeps what it was about.
+                entry.outcome = Outcome::Unconfirmed;
+                entry.detail = Some(format!(
+                    "{}; recorded by reconciliation: whether it reached the directory is unknown",
+                    entry.detail.as_deref().unwrap_or("a task")
+                ));
+                if self.close(id, &entry, opened_ms).await? {
+                    tracing::warn!(intent = id, "reconciled an open task intent as unconfirmed");
+                    recorded += 1;
+                }
+                continue;
+            }
             let Some(confirmed) = self.confirm(directory, &entry).await else {
                 continue; // the directory can't be read now; try again next time
             };

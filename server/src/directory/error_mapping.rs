@@ -47,7 +47,11 @@ pub fn kind_for_code(code: &str, status: u16) -> DirectoryErrorKind {
     use DirectoryErrorKind as K;
     match code {
         "EntityNotFoundException" => K::UserNotFound,
-        "EntityStateException" => K::EntityState,
+        "EntityStateException" | "EntityAlreadyRegisteredException" => K::EntityState,
+        "EmailAddressInUseException" | "NameAvailabilityException" => K::AddressInUse,
+        "MailDomainNotFoundException" | "MailDomainStateException" => K::AddressDomain,
+        "InvalidPasswordException" => K::WeakPassword,
+        "LimitExceededException" => K::LimitExceeded,
         "InvalidParameterException" => K::InvalidParameter,
         "OrganizationNotFoundException" => K::OrganizationNotFound,
         "OrganizationStateException" => K::OrganizationState,

@@ -3,8 +3,8 @@
 
 use super::error_mapping::map_sdk_error;
 use app::domain::{
-    Change, Field, FieldValues, Organization, Timestamp, UserProfile, UserState, UserSummary,
-    parse_flag,
+    Change, Field, FieldValues, GroupRef, MailboxUsage, Organization, Password, Timestamp,
+    UserProfile, UserState, UserSummary, parse_flag,
 };
 use app::ports::{BoxFuture, Directory, DirectoryError, DirectoryErrorKind, UserListPage};
 use aws_config::environment::{
@@ -19,7 +19,7 @@ use aws_sdk_workmail::config::timeout::TimeoutConfig;
 use aws_sdk_workmail::config::{BehaviorVersion, Credentials, Region, SharedHttpClient};
 use aws_sdk_workmail::operation::describe_user::DescribeUserOutput;
 use aws_sdk_workmail::primitives::DateTime;
-use aws_sdk_workmail::types::UserRole;
+use aws_sdk_workmail::types::{EntityState, ListGroupsFilters, UserRole};
 use std::time::Duration;
 
 /// How the SDK client reaches WorkMail.
@@ -256,6 +256,281 @@ impl Directory for WorkMailDirectory {
                 directory_type: output.directory_type().map(str::to_owned),
                 default_mail_domain: output.default_mail_domain().map(str::to_owned),
             })
+        })
+    }
+
+    fn reset_password<'a>(
+        &'a self,
+        user_id: &'a str,
+        password: &'a Password,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(async move {
+            self.client
+                .reset_password()
+                .organization_id(&self.organization_id)
+                .user_id(user_id)
+                .password(&password.0)
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            Ok(())
+        })
+    }
+
+    fn aliases<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, DirectoryError>> {
+        Box::pin(async move {
+            let mut aliases = Vec::new();
+            let mut token = None;
+            loop {
+                let page = self
+                    .client
+                    .list_aliases()
+                    .organization_id(&self.organization_id)
+                    .entity_id(user_id)
+                    .max_results(100)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(map_sdk_error)?;
+                aliases.extend(page.aliases().iter().cloned());
+                token = page.next_token().map(str::to_owned);
+                if token.is_none() {
+                    return Ok(aliases);
+                }
+            }
+        })
+    }
+
+    fn add_alias<'a>(
+        &'a self,
+        user_id: &'a str,
+        address: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(async move {
+            self.client
+                .create_alias()
+                .organization_id(&self.organization_id)
+                .entity_id(user_id)
+                .alias(address)
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            Ok(())
+        })
+    }
+
+    fn remove_alias<'a>(
+        &'a self,
+        user_id: &'a str,
+        address: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(async move {
+            self.client
+                .delete_alias()
+                .organization_id(&self.organization_id)
+                .entity_id(user_id)
+                .alias(address)
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            Ok(())
+        })
+    }
+
+    fn set_primary_address<'a>(
+        &'a self,
+        user_id: &'a str,
+        address: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(async move {
+            self.client
+                .update_primary_email_address()
+                .organization_id(&self.organization_id)
+                .entity_id(user_id)
+                .email(address)
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            Ok(())
+        })
+    }
+
+    fn groups_of<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<GroupRef>, DirectoryError>> {
+        Box::pin(async move {
+            let mut groups = Vec::new();
+            let mut token = None;
+            loop {
+                let page = self
+                    .client
+                    .list_groups_for_entity()
+                    .organization_id(&self.organization_id)
+                    .entity_id(user_id)
+                    .max_results(100)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(map_sdk_error)?;
+                groups.extend(page.groups().iter().filter_map(|group| {
+                    Some(GroupRef {
+                        id: group.group_id()?.to_owned(),
+                        name: group.group_name().unwrap_or_default().to_owned(),
+                    })
+                }));
+                token = page.next_token().map(str::to_owned);
+                if token.is_none() {
+                    groups.sort_by_key(|group| group.name.to_lowercase());
+                    return Ok(groups);
+                }
+            }
+        })
+    }
+
+    fn find_groups<'a>(
+        &'a self,
+        prefix: &'a str,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Vec<GroupRef>, DirectoryError>> {
+        Box::pin(async move {
+            let mut filters = ListGroupsFilters::builder().state(EntityState::Enabled);
+            if !prefix.is_empty() {
+                filters = filters.name_prefix(prefix);
+            }
+            let page = self
+                .client
+                .list_groups()
+                .organization_id(&self.organization_id)
+                .filters(filters.build())
+                .max_results(i32::try_from(limit.clamp(1, 100)).unwrap_or(100))
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            Ok(page
+                .groups()
+                .iter()
+                .filter_map(|group| {
+                    Some(GroupRef {
+                        id: group.id()?.to_owned(),
+                        name: group.name().unwrap_or_default().to_owned(),
+                    })
+                })
+                .collect())
+        })
+    }
+
+    fn add_to_group<'a>(
+        &'a self,
+        group_id: &'a str,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(async move {
+            self.client
+                .associate_member_to_group()
+                .organization_id(&self.organization_id)
+                .group_id(group_id)
+                .member_id(user_id)
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            Ok(())
+        })
+    }
+
+    fn remove_from_group<'a>(
+        &'a self,
+        group_id: &'a str,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(async move {
+            self.client
+                .disassociate_member_from_group()
+                .organization_id(&self.organization_id)
+                .group_id(group_id)
+                .member_id(user_id)
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            Ok(())
+        })
+    }
+
+    fn mailbox<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<MailboxUsage, DirectoryError>> {
+        Box::pin(async move {
+            let output = self
+                .client
+                .get_mailbox_details()
+                .organization_id(&self.organization_id)
+                .user_id(user_id)
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            Ok(MailboxUsage {
+                quota_mb: output
+                    .mailbox_quota()
+                    .and_then(|quota| u32::try_from(quota).ok())
+                    .unwrap_or_default(),
+                size_mb: output.mailbox_size(),
+            })
+        })
+    }
+
+    fn set_mailbox_quota<'a>(
+        &'a self,
+        user_id: &'a str,
+        quota_mb: u32,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(async move {
+            let quota = i32::try_from(quota_mb).map_err(|_| {
+                DirectoryError::new(DirectoryErrorKind::InvalidParameter, "quota out of range")
+            })?;
+            self.client
+                .update_mailbox_quota()
+                .organization_id(&self.organization_id)
+                .user_id(user_id)
+                .mailbox_quota(quota)
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            Ok(())
+        })
+    }
+
+    fn enable_user<'a>(
+        &'a self,
+        user_id: &'a str,
+        address: &'a str,
+    ) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(async move {
+            self.client
+                .register_to_work_mail()
+                .organization_id(&self.organization_id)
+                .entity_id(user_id)
+                .email(address)
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            Ok(())
+        })
+    }
+
+    fn disable_user<'a>(&'a self, user_id: &'a str) -> BoxFuture<'a, Result<(), DirectoryError>> {
+        Box::pin(async move {
+            self.client
+                .deregister_from_work_mail()
+                .organization_id(&self.organization_id)
+                .entity_id(user_id)
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            Ok(())
         })
     }
 }

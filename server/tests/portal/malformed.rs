@@ -8,14 +8,16 @@ use serde_json::{Value, json};
 
 /// Every endpoint that reads a body, with the portal's own Origin (the check before the body
 /// is read is tested elsewhere). Sign-out is left out: it would end the test's session.
-const TARGETS: [&str; 8] = [
+const TARGETS: [&str; 10] = [
     "/api/get_user",
     "/api/update_user",
     "/api/search_users",
     "/api/get_dashboard",
     "/api/get_history",
     "/api/get_audit_log",
+    "/api/get_tasks",
     "/users/jane.doe",
+    "/users/jane.doe/tasks",
     "/me",
 ];
 

@@ -1,0 +1,337 @@
+//! The help desk's and HR's WorkMail tasks for one user (password, addresses, groups,
+//! mailbox quota, enable and disable): each checked against the policy's task rights for that
+//! user, sensitive ones against the step-up window, every attempt audited with its outcome and,
+//! for a change, the values before and after (never a password).
+
+use super::auditing::not_allowed;
+use super::failures::directory_failure;
+use super::{Caller, unix_now};
+use crate::domain::{
+    AuditEntry, Field, Outcome, Task, TaskRequest, TaskSet, UserProfile, UserState,
+};
+use crate::wire::{ApiError, ErrorKind, TasksView};
+
+/// At most this many groups answer a group search.
+const GROUP_MATCHES: usize = 20;
+
+impl Caller {
+    /// The Mail & access tab of `user`: what the account may do for them and what it may see
+    /// of their addresses, groups and mailbox. `group_query` searches groups to add them to.
+    /// A user outside the account's scope is not found.
+    pub async fn load_tasks(
+        &self,
+        user: &str,
+        group_query: Option<&str>,
+    ) -> Result<TasksView, ApiError> {
+        let (profile, access) = self.load_profile(user).await?;
+        let tasks = self.tasks_for(&profile).await;
+        let directory = self.directory();
+        let id = profile.user_id.as_str();
+        let show = |any: &[Task]| any.iter().any(|task| tasks.contains(*task));
+        let aliases = async {
+            if show(&[Task::ManageAddresses]) {
+                Some(
+                    directory
+                        .aliases(id)
+                        .await
+                        .map_err(|e| directory_failure("ListAliases", id, e)),
+                )
+            } else {
+                None
+            }
+        };
+        let groups = async {
+            if show(&[Task::ViewGroups, Task::ManageGroups]) {
+                Some(
+                    directory
+                        .groups_of(id)
+                        .await
+                        .map_err(|e| directory_failure("ListGroupsForEntity", id, e)),
+                )
+            } else {
+                None
+            }
+        };
+        let group_matches = async {
+            match group_query {
+                Some(query) if show(&[Task::ManageGroups]) => Some(
+                    directory
+                        .find_groups(query.trim(), GROUP_MATCHES)
+                        .await
+                        .map_err(|e| directory_failure("ListGroups", id, e)),
+                ),
+                _ => None,
+            }
+        };
+        // A user without a mailbox (not enabled) has nothing to show.
+        let enabled = profile.state == Some(UserState::Enabled);
+        let mailbox = async {
+            if enabled && show(&[Task::ViewMailbox, Task::SetQuota]) {
+                Some(
+                    directory
+                        .mailbox(id)
+                        .await
+                        .map_err(|e| directory_failure("GetMailboxDetails", id, e)),
+                )
+            } else {
+                None
+            }
+        };
+        let (aliases, groups, group_matches, mailbox) =
+            futures::join!(aliases, groups, group_matches, mailbox);
+        let title = [
+            profile.values.get(Field::DisplayName),
+            profile.name.as_deref().unwrap_or_default(),
+        ]
+        .into_iter()
+        .find(|name| !name.is_empty() && access.can_view())
+        .unwrap_or(id)
+        .to_owned();
+        Ok(TasksView {
+            user_id: profile.user_id.clone(),
+            title,
+            state: profile.state,
+            email: show(&[Task::ManageAddresses, Task::EnableDisable])
+                .then(|| profile.email.clone())
+                .flatten(),
+            tasks,
+            aliases,
+            groups,
+            group_matches,
+            mailbox,
+        })
+    }
+
+    /// Does one task for `user`; answers what was done, in words. Every attempt leaves one
+    /// audit record; a task that reaches the directory goes through an audit intent first, so
+    /// it is not done if the log cannot take it.
+    pub async fn run_task(&self, user: &str, request: &TaskRequest) -> Result<String, ApiError> {
+        let mut entry = AuditEntry {
+            detail: Some(request.describe()),
+            ..self.origin.audit_entry(&self.principal.account)
+        };
+        let result = self.attempt_task(user, request, &mut entry).await;
+        if let Err(error) = &result
+            && entry.outcome.is_none()
+        {
+            entry.outcome = Some(match error.kind {
+                ErrorKind::Forbidden
+                | ErrorKind::ReauthenticationRequired
+                | ErrorKind::NotFound => Outcome::Refused,
+                ErrorKind::BadRequest => Outcome::Invalid,
+                _ => Outcome::DirectoryError,
+            });
+            entry.detail = Some(format!(
+                "{}: refused ({})",
+                request.describe(),
+                error.message
+            ));
+            if let Err(error) = self.audit().record(entry).await {
+                tracing::error!(%error, request_id = %self.origin.request_id, "could not write the audit record of a task");
+            }
+        }
+        result
+    }
+
+    async fn attempt_task(
+        &self,
+        user: &str,
+        request: &TaskRequest,
+        entry: &mut AuditEntry,
+    ) -> Result<String, ApiError> {
+        let (profile, _) = self.load_profile(user).await?;
+        entry.target_id = Some(profile.user_id.clone());
+        entry.target_email = profile.email.clone();
+        let tasks = self.tasks_for(&profile).await;
+        let task = request.task();
+        if !tasks.contains(task) {
+            tracing::warn!(account = %self.principal.account, user = %profile.user_id, task = %task, "task refused by policy");
+            return Err(not_allowed(&format!(
+                "Your role doesn't allow this ({}) for this user. Nothing was changed.",
+                task_words(task)
+            )));
+        }
+        if request.needs_recent_authentication() {
+            let age = unix_now().saturating_sub(self.principal.authenticated_at);
+            if age > self.step_up().max_age_seconds {
+                return Err(ApiError {
+                    message: format!(
+                        "{} needs you to confirm it's you. Nothing was changed. Confirm, then \
+                         send the form again.",
+                        capitalized(task_words(task))
+                    ),
+                    ..ApiError::new(ErrorKind::ReauthenticationRequired)
+                });
+            }
+        }
+        request.check().map_err(ApiError::bad_request)?;
+
+        let id = profile.user_id.as_str();
+        let before = self.task_state(request, &profile).await?;
+        entry.outcome = Some(Outcome::Saved);
+        let intent = self.audit().open_intent(entry).await.map_err(|error| {
+            tracing::error!(%error, "task refused: the audit log cannot take its intent");
+            ApiError::new(ErrorKind::AuditUnavailable)
+        });
+        let intent = match intent {
+            Ok(intent) => intent,
+            Err(error) => {
+                entry.outcome = None;
+                return Err(error);
+            }
+        };
+        let directory = self.directory();
+        let done = match request {
+            TaskRequest::ResetPassword { password } => directory.reset_password(id, password).await,
+            TaskRequest::AddAlias { address } => directory.add_alias(id, address).await,
+            TaskRequest::RemoveAlias { address } => directory.remove_alias(id, address).await,
+            TaskRequest::MakePrimary { address } => {
+                directory.set_primary_address(id, address).await
+            }
+            TaskRequest::JoinGroup { group_id } => directory.add_to_group(group_id, id).await,
+            TaskRequest::LeaveGroup { group_id } => directory.remove_from_group(group_id, id).await,
+            TaskRequest::SetQuota { quota_mb } => directory.set_mailbox_quota(id, *quota_mb).await,
+            TaskRequest::Enable { address } => directory.enable_user(id, address).await,
+            TaskRequest::Disable => directory.disable_user(id).await,
+        }
+        .map_err(|error| directory_failure(operation(request), id, error));
+        let result = match done {
+            Ok(()) => {
+                let after = self.task_state(request, &profile).await.ok().flatten();
+                let change = match (before.as_deref(), after.as_deref()) {
+                    (Some(before), Some(after)) => format!(": {before} → {after}"),
+                    (Some(before), None) => format!(": {before} → (not read back)"),
+                    (None, _) => String::new(),
+                };
+                entry.detail = Some(format!("{}{change}", request.describe()));
+                if matches!(
+                    request,
+                    TaskRequest::MakePrimary { .. }
+                        | TaskRequest::Enable { .. }
+                        | TaskRequest::Disable
+                ) && let Ok(fresh) = directory.describe_user(id).await
+                {
+                    // The address and state are search keys: searches show the change at once.
+                    self.index().update(&fresh);
+                }
+                Ok(request.describe())
+            }
+            Err(error) => {
+                entry.outcome = Some(Outcome::DirectoryError);
+                entry.detail = Some(format!(
+                    "{}: {} failed ({:?})",
+                    request.describe(),
+                    operation(request),
+                    error.kind
+                ));
+                Err(error)
+            }
+        };
+        if let Err(error) = self.audit().close_intent(intent, entry.clone()).await {
+            tracing::error!(%error, intent, "could not close a task's audit intent; it will be reconciled");
+        }
+        result
+    }
+
+    /// The tasks this account may do for `target`.
+    pub(super) async fn tasks_for(&self, target: &UserProfile) -> TaskSet {
+        let own = self.own_user(target).await;
+        let relation = if self.policy().needs_relation(self.roles()) {
+            crate::domain::Relation::between(own.as_ref(), target)
+        } else {
+            crate::domain::Relation::STRANGER
+        };
+        self.policy().tasks(self.roles(), relation, target.role())
+    }
+
+    /// What a task changes, as the directory holds it now, in words for the audit record;
+    /// `None` for a password, which is never recorded.
+    async fn task_state(
+        &self,
+        request: &TaskRequest,
+        profile: &UserProfile,
+    ) -> Result<Option<String>, ApiError> {
+        let directory = self.directory();
+        let id = profile.user_id.as_str();
+        Ok(Some(match request {
+            TaskRequest::ResetPassword { .. } => return Ok(None),
+            TaskRequest::AddAlias { .. }
+            | TaskRequest::RemoveAlias { .. }
+            | TaskRequest::MakePrimary { .. } => {
+                let primary = directory
+                    .describe_user(id)
+                    .await
+                    .map_err(|e| directory_failure("DescribeUser", id, e))?
+                    .email
+                    .unwrap_or_default();
+                let aliases = directory
+                    .aliases(id)
+                    .await
+                    .map_err(|e| directory_failure("ListAliases", id, e))?;
+                format!("primary {primary}, aliases [{}]", aliases.join(", "))
+            }
+            TaskRequest::JoinGroup { .. } | TaskRequest::LeaveGroup { .. } => {
+                let groups = directory
+                    .groups_of(id)
+                    .await
+                    .map_err(|e| directory_failure("ListGroupsForEntity", id, e))?;
+                let names: Vec<&str> = groups.iter().map(|group| group.name.as_str()).collect();
+                format!("groups [{}]", names.join(", "))
+            }
+            TaskRequest::SetQuota { .. } => {
+                let mailbox = directory
+                    .mailbox(id)
+                    .await
+                    .map_err(|e| directory_failure("GetMailboxDetails", id, e))?;
+                format!("quota {} MB", mailbox.quota_mb)
+            }
+            TaskRequest::Enable { .. } | TaskRequest::Disable => {
+                let fresh = directory
+                    .describe_user(id)
+                    .await
+                    .map_err(|e| directory_failure("DescribeUser", id, e))?;
+                let state = fresh.state.map(UserState::label).unwrap_or("unknown");
+                match fresh.email {
+                    Some(email) => format!("{state} ({email})"),
+                    None => state.to_owned(),
+                }
+            }
+        }))
+    }
+}
+
+/// The WorkMail operation a task calls, for the log and the audit record.
+fn operation(request: &TaskRequest) -> &'static str {
+    match request {
+        TaskRequest::ResetPassword { .. } => "ResetPassword",
+        TaskRequest::AddAlias { .. } => "CreateAlias",
+        TaskRequest::RemoveAlias { .. } => "DeleteAlias",
+        TaskRequest::MakePrimary { .. } => "UpdatePrimaryEmailAddress",
+        TaskRequest::JoinGroup { .. } => "AssociateMemberToGroup",
+        TaskRequest::LeaveGroup { .. } => "DisassociateMemberFromGroup",
+        TaskRequest::SetQuota { .. } => "UpdateMailboxQuota",
+        TaskRequest::Enable { .. } => "RegisterToWorkMail",
+        TaskRequest::Disable => "DeregisterFromWorkMail",
+    }
+}
+
+/// A task right in words, for refusals.
+fn task_words(task: Task) -> &'static str {
+    match task {
+        Task::ResetPassword => "resetting the password",
+        Task::ManageAddresses => "changing email addresses",
+        Task::ViewGroups => "seeing groups",
+        Task::ManageGroups => "changing group memberships",
+        Task::ViewMailbox => "seeing the mailbox",
+        Task::SetQuota => "changing the mailbox quota",
+        Task::EnableDisable => "enabling or disabling the user",
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
