@@ -27,10 +27,21 @@ test('an admin changes a field and sees its old and new value in the History', a
   await expect(page.locator('.audit-table tbody tr').first()).toContainText(city);
 });
 
-test('an employee has no History tab and no audit log', async ({ page }) => {
+test('an employee has no History tab and no audit log, and only looks at their own groups and mailbox', async ({ page }) => {
   await signIn(page, 'employee', '/me');
-  await expect(page.getByRole('navigation', { name: 'User pages' })).toHaveCount(0);
+  const tabs = page.getByRole('navigation', { name: 'User pages' });
+  await expect(tabs.getByRole('link', { name: 'History' })).toHaveCount(0);
   await expect(page.getByRole('link', { name: 'Audit log' })).toHaveCount(0);
+
+  await tabs.getByRole('link', { name: 'Mail & access' }).click();
+  await expect(page).toHaveURL(/\/users\/[^/]+\/tasks$/);
+  await expect(page.getByRole('heading', { name: 'Groups' })).toBeVisible();
+  await expect(page.locator('#groups .task-list')).toContainText('project-atlas');
+  await expect(page.getByRole('heading', { name: 'Mailbox' })).toBeVisible();
+  await expect(page.locator('#mailbox')).toContainText('GB of');
+  // Nothing to change: no task form at all.
+  await expect(page.locator('.tasks-page form')).toHaveCount(0);
+
   const response = await page.goto('/audit');
   expect(response?.status()).toBe(403);
   await expect(page.locator('.audit-table')).toHaveCount(0);
