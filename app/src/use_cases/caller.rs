@@ -144,19 +144,28 @@ impl Caller {
         }
     }
 
+    /// How `target` stands to this account, whose own user is `own` (a stranger when no grant
+    /// of its roles depends on it).
+    pub(super) fn relation_between(
+        &self,
+        own: Option<&UserProfile>,
+        target: &UserProfile,
+    ) -> Relation {
+        if self.policy().needs_relation(self.roles()) {
+            Relation::between(own, target)
+        } else {
+            Relation::STRANGER
+        }
+    }
+
     /// What this account, whose own user is `own`, may do with `target`.
     pub(super) fn access_between(
         &self,
         own: Option<&UserProfile>,
         target: &UserProfile,
     ) -> UserAccess {
-        let relation = if self.policy().needs_relation(self.roles()) {
-            Relation::between(own, target)
-        } else {
-            Relation::STRANGER
-        };
         self.policy()
-            .resolve(self.roles(), relation)
+            .resolve(self.roles(), self.relation_between(own, target))
             .without(self.directory().unavailable_fields())
     }
 }

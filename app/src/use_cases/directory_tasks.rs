@@ -23,8 +23,8 @@ impl Caller {
         user: &str,
         group_query: Option<&str>,
     ) -> Result<TasksView, ApiError> {
-        let (profile, access) = self.load_profile(user).await?;
-        let tasks = self.tasks_for(&profile).await;
+        let (profile, access, own) = self.load_profile_and_own(user).await?;
+        let tasks = self.tasks_for(own.as_ref(), &profile);
         let directory = self.directory();
         let id = profile.user_id.as_str();
         let show = |any: &[Task]| any.iter().any(|task| tasks.contains(*task));
@@ -139,10 +139,10 @@ impl Caller {
         request: &TaskRequest,
         entry: &mut AuditEntry,
     ) -> Result<String, ApiError> {
-        let (profile, _) = self.load_profile(user).await?;
+        let (profile, _, own) = self.load_profile_and_own(user).await?;
         entry.target_id = Some(profile.user_id.clone());
         entry.target_email = profile.email.clone();
-        let tasks = self.tasks_for(&profile).await;
+        let tasks = self.tasks_for(own.as_ref(), &profile);
         let task = request.task();
         if !tasks.contains(task) {
             tracing::warn!(account = %self.principal.account, user = %profile.user_id, task = %task, "task refused by policy");
@@ -233,15 +233,13 @@ impl Caller {
         result
     }
 
-    /// The tasks this account may do for `target`.
-    pub(super) async fn tasks_for(&self, target: &UserProfile) -> TaskSet {
-        let own = self.own_user(target).await;
-        let relation = if self.policy().needs_relation(self.roles()) {
-            crate::domain::Relation::between(own.as_ref(), target)
-        } else {
-            crate::domain::Relation::STRANGER
-        };
-        self.policy().tasks(self.roles(), relation, target.role())
+    /// The tasks this account, whose own user is `own`, may do for `target`.
+    fn tasks_for(&self, own: Option<&UserProfile>, target: &UserProfile) -> TaskSet {
+        self.policy().tasks(
+            self.roles(),
+            self.relation_between(own, target),
+            target.role(),
+        )
     }
 
     /// What a task changes, as the directory holds it now, in words for the audit record;

@@ -36,13 +36,24 @@ impl Caller {
         &self,
         user: &str,
     ) -> Result<(UserProfile, UserAccess), ApiError> {
+        let (profile, access, _) = self.load_profile_and_own(user).await?;
+        Ok((profile, access))
+    }
+
+    /// [`Caller::load_profile`], plus the account's own user as read for the check (when a
+    /// grant depends on it), so a caller that needs it again does not read it twice.
+    pub(super) async fn load_profile_and_own(
+        &self,
+        user: &str,
+    ) -> Result<(UserProfile, UserAccess, Option<UserProfile>), ApiError> {
         let profile = self.describe_in_scope(user).await?;
-        let access = self.access_to(&profile).await;
+        let own = self.own_user(&profile).await;
+        let access = self.access_between(own.as_ref(), &profile);
         if !access.can_view() || !self.may_open_by(user, &profile, &access) {
             tracing::info!(account = %self.principal.account, user, "user outside the account's scope");
             return Err(self.not_found());
         }
-        Ok((profile, access))
+        Ok((profile, access, own))
     }
 
     /// Saves the person's edits: derives the change set from the values as loaded and as
