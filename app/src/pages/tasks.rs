@@ -186,7 +186,7 @@ fn addresses_section(
     action: &str,
     primary: Option<String>,
     aliases: Result<Vec<String>, ApiError>,
-) -> impl IntoView {
+) -> impl IntoView + use<> {
     let list = match aliases {
         Err(error) => section_error(error),
         Ok(aliases) => {
@@ -271,7 +271,7 @@ fn groups_section(
     manage: bool,
     matches: Option<Result<Vec<GroupRef>, ApiError>>,
     group_query: String,
-) -> impl IntoView {
+) -> impl IntoView + use<> {
     let member_of: Vec<String> = groups
         .as_ref()
         .map(|groups| groups.iter().map(|group| group.id.clone()).collect())
@@ -373,7 +373,7 @@ fn mailbox_section(
     action: &str,
     mailbox: Result<MailboxUsage, ApiError>,
     set_quota: bool,
-) -> impl IntoView {
+) -> impl IntoView + use<> {
     let body = match mailbox {
         Err(error) => section_error(error),
         Ok(mailbox) => {
@@ -441,7 +441,7 @@ fn mailbox_section(
     }
 }
 
-fn password_section(action: &str) -> impl IntoView {
+fn password_section(action: &str) -> impl IntoView + use<> {
     let generate = task_form(
         action,
         "reset_password",
@@ -496,7 +496,7 @@ fn state_section(
     title: &str,
     state: Option<UserState>,
     email: Option<String>,
-) -> impl IntoView {
+) -> impl IntoView + use<> {
     let body = match state {
         Some(UserState::Enabled) => task_form(
             action,
