@@ -233,8 +233,7 @@ impl RunningEmulator {
         );
         self.store
             .read(move |connection| {
-                let user = store::existing_user(connection, &organization_id, &user_id)?;
-                passwords::matches(connection, &organization_id, &user.id, &password)
+                passwords::user_matches(connection, &organization_id, &user_id, &password)
             })
             .await
             .map_err(|error| error.to_string())
@@ -254,6 +253,22 @@ impl RunningEmulator {
     pub async fn wait(&mut self) {
         let _ = (&mut self.task).await;
     }
+}
+
+/// Whether `password` is the password of `user` (an id, name or address) in the emulator
+/// database file `db`, read from another process while an emulator may be serving it: for
+/// tests that check a password set through the API (`workmail-emulator check-password`).
+pub fn stored_password_matches(
+    db: &std::path::Path,
+    organization_id: &str,
+    user: &str,
+    password: &str,
+) -> Result<bool, String> {
+    let connection =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|error| format!("cannot open {}: {error}", db.display()))?;
+    passwords::user_matches(&connection, organization_id, user, password)
+        .map_err(|error| error.to_string())
 }
 
 use axum::serve::ListenerExt as _;

@@ -5,13 +5,41 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
-use workmail_emulator::{EmulatorConfig, FaultKind, RunningEmulator, Seed};
+use clap::{Args, Parser, Subcommand};
+use workmail_emulator::{
+    DEMO_ORGANIZATION_ID, EmulatorConfig, FaultKind, RunningEmulator, Seed, stored_password_matches,
+};
 
 /// Serves the Amazon WorkMail user API (AWS JSON 1.1, SigV4) from a SQLite database.
 #[derive(Parser)]
-#[command(version)]
+#[command(version, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: Serve,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Checks the password on standard input against a user's stored hash in a database file
+    /// (also while an emulator serves it): exit status 0 when it matches, 1 when it does not.
+    /// For tests of password resets; the emulator keeps no password as given.
+    CheckPassword {
+        /// The emulator's SQLite file.
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, default_value = DEMO_ORGANIZATION_ID)]
+        organization_id: String,
+        /// The user's id, name or address.
+        #[arg(long)]
+        user: String,
+    },
+}
+
+/// Serving (the default, without a subcommand).
+#[derive(Args)]
+struct Serve {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:4566")]
     listen: SocketAddr,
@@ -64,6 +92,40 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    match cli.command {
+        Some(Command::CheckPassword {
+            db,
+            organization_id,
+            user,
+        }) => check_password(&db, &organization_id, &user),
+        None => serve(cli.serve).await,
+    }
+}
+
+fn check_password(db: &std::path::Path, organization_id: &str, user: &str) -> ExitCode {
+    let mut password = String::new();
+    if let Err(error) = std::io::stdin().read_line(&mut password) {
+        eprintln!("workmail-emulator: cannot read the password from standard input: {error}");
+        return ExitCode::from(2);
+    }
+    let password = password.trim_end_matches(['\r', '\n']);
+    match stored_password_matches(db, organization_id, user, password) {
+        Ok(true) => {
+            println!("the password matches");
+            ExitCode::SUCCESS
+        }
+        Ok(false) => {
+            println!("the password does not match");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("workmail-emulator: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn serve(cli: Serve) -> ExitCode {
     let seed = cli.seed.map(|seed| match seed.as_str() {
         "demo" => Seed::Demo,
         path => Seed::File(PathBuf::from(path)),

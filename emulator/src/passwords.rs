@@ -32,6 +32,18 @@ pub fn store(
     Ok(())
 }
 
+/// Whether `password` is the password of `user` (an id, name or address); `false` when the
+/// user has none.
+pub fn user_matches(
+    connection: &Connection,
+    organization_id: &str,
+    user: &str,
+    password: &str,
+) -> Result<bool, ApiError> {
+    let user = crate::store::existing_user(connection, organization_id, user)?;
+    matches(connection, organization_id, &user.id, password)
+}
+
 /// Whether `password` is the user's password; `false` when it has none.
 pub fn matches(
     connection: &Connection,

@@ -76,6 +76,27 @@ async fn aliases(client: &Client, entity: &str) -> Vec<String> {
     }
 }
 
+/// `workmail-emulator check-password` for `user` of the demo organization in `db`, the
+/// password on its standard input; its exit status.
+fn check_password(db: &std::path::Path, user: &str, password: &str) -> Option<i32> {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_workmail-emulator"))
+        .args(["check-password", "--user", user, "--db"])
+        .arg(db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("workmail-emulator starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("password written");
+    child.wait().expect("workmail-emulator ends").code()
+}
+
 #[tokio::test]
 async fn reset_password_keeps_only_a_hash_and_refuses_weak_passwords() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -155,6 +176,13 @@ async fn reset_password_keeps_only_a_hash_and_refuses_weak_passwords() {
         emulator.password_matches(ORG, &jane, new_password).await,
         Ok(true)
     );
+    // Another process reads the same answer from the file while the emulator serves it.
+    assert_eq!(check_password(&db, "jane.doe", new_password), Some(0));
+    assert_eq!(
+        check_password(&db, "jane.doe", "Harbour-Lights-2025"),
+        Some(1)
+    );
+    assert_eq!(check_password(&db, "no.such.user", new_password), Some(2));
     emulator.shutdown().await;
 
     // Only a hash reached the disk.
