@@ -49,8 +49,8 @@ pub async fn run_task_form(
             if let Err(error) = state.services.audit.record(entry).await {
                 tracing::error!(%error, "could not write the audit record of a task");
             }
-            let error = ApiError::bad_request(problem);
-            return render(state, caller, uri, headers, TaskRefused(error)).await;
+            let refused = TaskRefused::new(ApiError::bad_request(problem), &pairs);
+            return render(state, caller, uri, headers, refused).await;
         }
     };
     match caller.run_task(&user, &form.request).await {
@@ -65,7 +65,10 @@ pub async fn run_task_form(
             }
             _ => Redirect::to(&format!("{}?done={}", tasks_path(&user), form.code)).into_response(),
         },
-        Err(error) => render(state, caller, uri, headers, TaskRefused(error)).await,
+        Err(error) => {
+            let refused = TaskRefused::new(error, &pairs);
+            render(state, caller, uri, headers, refused).await
+        }
     }
 }
 

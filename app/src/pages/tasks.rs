@@ -47,9 +47,9 @@ pub fn TasksPage() -> impl IntoView {
     view! {
         {Suspend::new(async move {
             let notice = match (&refused, &generated, done) {
-                (Some(TaskRefused(error)), _, _) => {
-                    set_status(error.status());
-                    view! { <ErrorBanner error=error.clone() /> }.into_any()
+                (Some(refused), _, _) => {
+                    set_status(refused.error.status());
+                    view! { <ErrorBanner error=refused.error.clone() /> }.into_any()
                 }
                 (None, Some(GeneratedPassword(password)), _) => {
                     password_shown(password.0.clone()).into_any()
@@ -64,8 +64,11 @@ pub fn TasksPage() -> impl IntoView {
                 }
                 (None, None, None) => ().into_any(),
             };
+            let kept = KeptInput::of(refused.as_ref());
             match loaded.await {
-                Ok(view) => tasks_view(view, notice, group_query.unwrap_or_default()).into_any(),
+                Ok(view) => {
+                    tasks_view(view, notice, group_query.unwrap_or_default(), kept).into_any()
+                }
                 Err(error) => {
                     if refused.is_none() {
                         set_status(error.status());
@@ -121,7 +124,30 @@ fn password_shown(password: String) -> impl IntoView {
     }
 }
 
-fn tasks_view(view: TasksView, notice: AnyView, group_query: String) -> impl IntoView {
+/// What a refused form sent, shown again in its inputs (a password never is).
+struct KeptInput {
+    new_alias: Option<String>,
+    quota_mb: Option<String>,
+    enable_address: Option<String>,
+}
+
+impl KeptInput {
+    fn of(refused: Option<&TaskRefused>) -> Self {
+        let kept = |action: &str, name: &str| refused.and_then(|r| r.kept(action, name));
+        Self {
+            new_alias: kept("add_alias", "address"),
+            quota_mb: kept("set_quota", "quota_mb"),
+            enable_address: kept("enable", "address"),
+        }
+    }
+}
+
+fn tasks_view(
+    view: TasksView,
+    notice: AnyView,
+    group_query: String,
+    kept: KeptInput,
+) -> impl IntoView {
     let TasksView {
         user_id,
         title,
@@ -149,7 +175,7 @@ fn tasks_view(view: TasksView, notice: AnyView, group_query: String) -> impl Int
             {notice}
             {nothing}
             {aliases
-                .map(|aliases| addresses_section(&action, email.clone(), aliases))}
+                .map(|aliases| addresses_section(&action, email.clone(), aliases, kept.new_alias))}
             {groups
                 .map(|groups| {
                     groups_section(
@@ -160,9 +186,15 @@ fn tasks_view(view: TasksView, notice: AnyView, group_query: String) -> impl Int
                         group_query,
                     )
                 })}
-            {mailbox.map(|mailbox| mailbox_section(&action, mailbox, can(Task::SetQuota)))}
+            {mailbox
+                .map(|mailbox| {
+                    mailbox_section(&action, mailbox, can(Task::SetQuota), kept.quota_mb)
+                })}
             {can(Task::ResetPassword).then(|| password_section(&action))}
-            {can(Task::EnableDisable).then(|| state_section(&action, &title, state, email))}
+            {can(Task::EnableDisable)
+                .then(|| {
+                    state_section(&action, &title, state, kept.enable_address.or(email))
+                })}
         </section>
     }
 }
@@ -186,6 +218,7 @@ fn addresses_section(
     action: &str,
     primary: Option<String>,
     aliases: Result<Vec<String>, ApiError>,
+    new_alias: Option<String>,
 ) -> impl IntoView + use<> {
     let list = match aliases {
         Err(error) => section_error(error),
@@ -243,6 +276,7 @@ fn addresses_section(
                     required
                     placeholder="name@example.com"
                     autocomplete="off"
+                    value=new_alias.unwrap_or_default()
                 />
             </div>
             <button type="submit" class="primary">"Add address"</button>
@@ -373,6 +407,7 @@ fn mailbox_section(
     action: &str,
     mailbox: Result<MailboxUsage, ApiError>,
     set_quota: bool,
+    kept_quota: Option<String>,
 ) -> impl IntoView + use<> {
     let body = match mailbox {
         Err(error) => section_error(error),
@@ -403,7 +438,8 @@ fn mailbox_section(
                                 min="1"
                                 max=MAX_QUOTA_MB.to_string()
                                 required
-                                value=mailbox.quota_mb.to_string()
+                                value=kept_quota
+                                    .unwrap_or_else(|| mailbox.quota_mb.to_string())
                             />
                             <span class="hint">"1 to 51,200 MB (50 GB)."</span>
                         </div>
@@ -495,6 +531,7 @@ fn state_section(
     action: &str,
     title: &str,
     state: Option<UserState>,
+    // The address to enable with: the one refused last, else the user's own.
     email: Option<String>,
 ) -> impl IntoView + use<> {
     let body = match state {
@@ -565,5 +602,41 @@ mod tests {
         assert!(done_notice("reset_password").is_some());
         assert!(done_notice("disable").is_some());
         assert_eq!(done_notice("<script>alert(1)</script>"), None);
+    }
+
+    #[test]
+    fn a_refused_form_keeps_its_input_for_its_own_section_but_never_a_password() {
+        let form = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let error = ApiError::bad_request("no");
+        let alias = TaskRefused::new(
+            error.clone(),
+            &form(&[("action", "add_alias"), ("address", "new@demo.example.com")]),
+        );
+        let kept = KeptInput::of(Some(&alias));
+        assert_eq!(kept.new_alias.as_deref(), Some("new@demo.example.com"));
+        assert_eq!(kept.enable_address, None, "another form's address");
+        assert_eq!(kept.quota_mb, None);
+
+        let quota = TaskRefused::new(
+            error.clone(),
+            &form(&[("action", "set_quota"), ("quota_mb", "99999")]),
+        );
+        assert_eq!(
+            KeptInput::of(Some(&quota)).quota_mb.as_deref(),
+            Some("99999")
+        );
+
+        let password = TaskRefused::new(
+            error,
+            &form(&[("action", "reset_password"), ("password", "Secret-Pass-1")]),
+        );
+        assert!(password.input.is_empty());
+        assert_eq!(password.kept("reset_password", "password"), None);
+        assert!(!format!("{password:?}").contains("Secret-Pass-1"));
     }
 }

@@ -24,7 +24,9 @@ pub(super) fn directory_failure(operation: &str, user: &str, error: DirectoryErr
     };
     match error.kind {
         DirectoryErrorKind::AddressInUse => {
-            return rejected("That address already belongs to another user or group.");
+            return rejected(
+                "That address is already in use, by this user or another user or group.",
+            );
         }
         DirectoryErrorKind::AddressDomain => {
             return rejected(

@@ -141,9 +141,43 @@ pub struct TasksView {
     pub mailbox: Option<Result<crate::domain::MailboxUsage, crate::wire::ApiError>>,
 }
 
-/// A refused task on the Mail & access tab, as the server renders the tab for its form post.
+/// A refused task on the Mail & access tab, as the server renders the tab for its form post:
+/// the reason, and what the form sent so the tab shows it again (never a password).
 #[derive(Clone, Debug)]
-pub struct TaskRefused(pub crate::wire::ApiError);
+pub struct TaskRefused {
+    pub error: crate::wire::ApiError,
+    /// The form's `action`.
+    pub action: String,
+    /// The form's other fields by name, without `password`.
+    pub input: Vec<(String, String)>,
+}
+
+impl TaskRefused {
+    /// Keeps the fields of a refused form post, leaving out any password.
+    pub fn new(error: crate::wire::ApiError, form: &[(String, String)]) -> Self {
+        let value = |name: &str| form.iter().find(|(key, _)| key == name).map(|(_, v)| v);
+        Self {
+            error,
+            action: value("action").cloned().unwrap_or_default(),
+            input: form
+                .iter()
+                .filter(|(key, _)| key != "action" && key != "password")
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// What the refused form of `action` sent as `name`.
+    pub fn kept(&self, action: &str, name: &str) -> Option<String> {
+        if self.action != action {
+            return None;
+        }
+        self.input
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    }
+}
 
 /// A password the portal generated, shown once on the page that answers the reset.
 #[derive(Clone)]

@@ -328,7 +328,7 @@ async fn an_admin_adds_removes_and_promotes_addresses() {
     // Refusals say why and change nothing.
     let before = primary_and_aliases(&portal, JANE).await;
     for (address, says) in [
-        ("sam.contractor@demo.example.com", "already belongs"),
+        ("sam.contractor@demo.example.com", "already in use"),
         ("jane@elsewhere.example.org", "verified mail domains"),
         ("not an address", "not an email address"),
     ] {
@@ -340,6 +340,11 @@ async fn an_admin_adds_removes_and_promotes_addresses() {
         .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{address}");
         assert!(html.contains(says), "{address}: {html}");
+        // The refused address stays in its input, to correct.
+        assert!(
+            html.contains(&format!("value=\"{address}\"")),
+            "{address} kept: {html}"
+        );
     }
     assert_eq!(primary_and_aliases(&portal, JANE).await, before);
     let outcomes: Vec<Outcome> = portal.audit_log().await[..3]
@@ -414,13 +419,14 @@ async fn groups_and_the_mailbox_quota() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(quota(&portal, JANE).await, Some(4_096));
     for bad in ["0", "51201", "lots"] {
-        let (status, _, _) = task(
+        let (status, _, html) = task(
             &portal,
             TASKS,
             &[("action", "set_quota"), ("quota_mb", bad)],
         )
         .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(html.contains(&format!("value=\"{bad}\"")), "{bad} kept");
     }
     assert_eq!(quota(&portal, JANE).await, Some(4_096));
     let detail = portal
