@@ -2,7 +2,7 @@
 //! change, applied or refused, is audited (never with a password).
 
 use super::auditing::not_allowed;
-use super::{Caller, unix_now};
+use super::{Caller, capitalized, unix_now};
 use crate::domain::{AccountChange, AuditEntry, Outcome};
 use crate::ports::{AccountError, AccountErrorKind};
 use crate::wire::{AccountsView, ApiError, ErrorKind};
@@ -100,15 +100,7 @@ fn account_failure(error: AccountError) -> ApiError {
         AccountErrorKind::Unavailable => ErrorKind::Internal,
     };
     ApiError {
-        message: capitalized(&error.message),
+        message: format!("{}.", capitalized(&error.message)),
         ..ApiError::new(kind)
-    }
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-        None => String::new(),
     }
 }

@@ -5,7 +5,7 @@
 
 use super::auditing::not_allowed;
 use super::failures::directory_failure;
-use super::{Caller, unix_now};
+use super::{Caller, capitalized, unix_now};
 use crate::domain::{
     AuditEntry, Field, Outcome, Task, TaskRequest, TaskSet, UserProfile, UserState,
 };
@@ -167,7 +167,8 @@ impl Caller {
         request.check().map_err(ApiError::bad_request)?;
 
         let id = profile.user_id.as_str();
-        let before = self.task_state(request, &profile).await?;
+        // The profile was just read: it serves as the user before the task.
+        let before = self.task_state(request, id, Some(&profile)).await?.words;
         entry.outcome = Some(Outcome::Saved);
         let intent = self.audit().open_intent(entry).await.map_err(|error| {
             tracing::error!(%error, "task refused: the audit log cannot take its intent");
@@ -197,8 +198,11 @@ impl Caller {
         .map_err(|error| directory_failure(operation(request), id, error));
         let result = match done {
             Ok(()) => {
-                let after = self.task_state(request, &profile).await.ok().flatten();
-                let change = match (before.as_deref(), after.as_deref()) {
+                let after = self.task_state(request, id, None).await.ok();
+                let change = match (
+                    before.as_deref(),
+                    after.as_ref().and_then(|a| a.words.as_deref()),
+                ) {
                     (Some(before), Some(after)) => format!(": {before} → {after}"),
                     (Some(before), None) => format!(": {before} → (not read back)"),
                     (None, _) => String::new(),
@@ -209,7 +213,7 @@ impl Caller {
                     TaskRequest::MakePrimary { .. }
                         | TaskRequest::Enable { .. }
                         | TaskRequest::Disable
-                ) && let Ok(fresh) = directory.describe_user(id).await
+                ) && let Some(fresh) = after.and_then(|a| a.user)
                 {
                     // The address and state are search keys: searches show the change at once.
                     self.index().update(&fresh);
@@ -242,31 +246,45 @@ impl Caller {
         )
     }
 
-    /// What a task changes, as the directory holds it now, in words for the audit record;
-    /// `None` for a password, which is never recorded.
+    /// What a task changes, as the directory holds it now. `known` is the user if it was
+    /// just read (address and state tasks read it otherwise).
     async fn task_state(
         &self,
         request: &TaskRequest,
-        profile: &UserProfile,
-    ) -> Result<Option<String>, ApiError> {
+        id: &str,
+        known: Option<&UserProfile>,
+    ) -> Result<TaskState, ApiError> {
         let directory = self.directory();
-        let id = profile.user_id.as_str();
-        Ok(Some(match request {
-            TaskRequest::ResetPassword { .. } => return Ok(None),
+        let read_user = || async {
+            match known {
+                Some(user) => Ok(user.clone()),
+                None => directory
+                    .describe_user(id)
+                    .await
+                    .map_err(|e| directory_failure("DescribeUser", id, e)),
+            }
+        };
+        Ok(match request {
+            TaskRequest::ResetPassword { .. } => TaskState {
+                words: None,
+                user: None,
+            },
             TaskRequest::AddAlias { .. }
             | TaskRequest::RemoveAlias { .. }
             | TaskRequest::MakePrimary { .. } => {
-                let primary = directory
-                    .describe_user(id)
-                    .await
-                    .map_err(|e| directory_failure("DescribeUser", id, e))?
-                    .email
-                    .unwrap_or_default();
+                let user = read_user().await?;
                 let aliases = directory
                     .aliases(id)
                     .await
                     .map_err(|e| directory_failure("ListAliases", id, e))?;
-                format!("primary {primary}, aliases [{}]", aliases.join(", "))
+                TaskState {
+                    words: Some(format!(
+                        "primary {}, aliases [{}]",
+                        user.email.as_deref().unwrap_or_default(),
+                        aliases.join(", ")
+                    )),
+                    user: Some(user),
+                }
             }
             TaskRequest::JoinGroup { .. } | TaskRequest::LeaveGroup { .. } => {
                 let groups = directory
@@ -274,28 +292,43 @@ impl Caller {
                     .await
                     .map_err(|e| directory_failure("ListGroupsForEntity", id, e))?;
                 let names: Vec<&str> = groups.iter().map(|group| group.name.as_str()).collect();
-                format!("groups [{}]", names.join(", "))
+                TaskState {
+                    words: Some(format!("groups [{}]", names.join(", "))),
+                    user: None,
+                }
             }
             TaskRequest::SetQuota { .. } => {
                 let mailbox = directory
                     .mailbox(id)
                     .await
                     .map_err(|e| directory_failure("GetMailboxDetails", id, e))?;
-                format!("quota {} MB", mailbox.quota_mb)
-            }
-            TaskRequest::Enable { .. } | TaskRequest::Disable => {
-                let fresh = directory
-                    .describe_user(id)
-                    .await
-                    .map_err(|e| directory_failure("DescribeUser", id, e))?;
-                let state = fresh.state.map(UserState::label).unwrap_or("unknown");
-                match fresh.email {
-                    Some(email) => format!("{state} ({email})"),
-                    None => state.to_owned(),
+                TaskState {
+                    words: Some(format!("quota {} MB", mailbox.quota_mb)),
+                    user: None,
                 }
             }
-        }))
+            TaskRequest::Enable { .. } | TaskRequest::Disable => {
+                let user = read_user().await?;
+                let state = user.state.map(UserState::label).unwrap_or("unknown");
+                let words = match &user.email {
+                    Some(email) => format!("{state} ({email})"),
+                    None => state.to_owned(),
+                };
+                TaskState {
+                    words: Some(words),
+                    user: Some(user),
+                }
+            }
+        })
     }
+}
+
+/// What a task changes, read from the directory.
+struct TaskState {
+    /// In words for the audit record; `None` for a password, which is never recorded.
+    words: Option<String>,
+    /// The user, when the task's state includes it.
+    user: Option<UserProfile>,
 }
 
 /// The WorkMail operation a task calls, for the log and the audit record.
@@ -323,13 +356,5 @@ fn task_words(task: Task) -> &'static str {
         Task::ViewMailbox => "seeing the mailbox",
         Task::SetQuota => "changing the mailbox quota",
         Task::EnableDisable => "enabling or disabling the user",
-    }
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }

@@ -21,6 +21,15 @@ mod failures;
 
 pub use caller::Caller;
 
+/// `text` with its first letter in upper case: a message that begins with a phrase.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// The current time as Unix seconds (for the step-up window).
 pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now()
