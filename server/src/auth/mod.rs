@@ -354,8 +354,8 @@ async fn reserve_attempt(
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(http::header::RETRY_AFTER, "10")],
-                "Signing in is unavailable for a moment: the portal cannot reach its session \
-             store. Try again shortly.",
+                "Signing in is unavailable for a moment: the portal cannot reach the store where \
+                 it counts sign-in attempts. Try again shortly.",
             )
                 .into_response()
         })

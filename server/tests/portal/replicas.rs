@@ -282,7 +282,10 @@ async fn readiness_follows_redis_and_postgresql_going_away_and_coming_back() {
     assert!(html.contains("cannot reach its session store"), "{html}");
     let (status, _, cookie, body) = a.post_login("admin", DEMO_PASSWORD, None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert!(body.contains("cannot reach its session store"), "{body}");
+    assert!(
+        body.contains("cannot reach the store where it counts sign-in attempts"),
+        "{body}"
+    );
     assert!(cookie.is_none());
     replicas.redis.restore();
     ready_becomes(a, StatusCode::OK).await;
