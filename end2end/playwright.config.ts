@@ -8,7 +8,8 @@ import { OIDC_CLIENT_ID, OIDC_CLIENT_SECRET } from './oidc-client';
 // every run begins from the same demo organization (10,000 users).
 const port = process.env.PORTAL_E2E_PORT ?? '3197';
 // Made once, by the runner: its workers load this file again and find it in the environment
-// (tests/mail-and-access.spec.ts reads the emulator's file there).
+// (tests/mail-and-access.spec.ts reads the emulator's file there). Set it yourself only to an
+// empty directory: the tests expect the demo organization as seeded.
 const dataDir = (process.env.PORTAL_E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'portal-e2e-')));
 const serverLog = process.env.PORTAL_E2E_LOG ?? 'target/e2e-server.log';
 // The test OpenID Provider (end2end/oidc-test-provider.mjs) the portal signs people in with.

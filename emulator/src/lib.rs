@@ -264,9 +264,14 @@ pub fn stored_password_matches(
     user: &str,
     password: &str,
 ) -> Result<bool, String> {
+    let cannot_open = |error: rusqlite::Error| format!("cannot open {}: {error}", db.display());
     let connection =
         rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|error| format!("cannot open {}: {error}", db.display()))?;
+            .map_err(cannot_open)?;
+    // The serving emulator may hold the file a moment: wait as its own readers do.
+    connection
+        .busy_timeout(store::BUSY_TIMEOUT)
+        .map_err(cannot_open)?;
     passwords::user_matches(&connection, organization_id, user, password)
         .map_err(|error| error.to_string())
 }

@@ -20,7 +20,8 @@ use crate::model::{Entity, EntityState, Group, Organization, TextAttributes, Use
 const READERS: usize = 8;
 /// Most writes committed by one fsync.
 const MAX_GROUP: usize = 512;
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a connection waits for another one's lock before SQLITE_BUSY.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The schema; `users` has one TEXT column per text attribute, where `{text_attributes}` is.
 const SCHEMA: &str = "

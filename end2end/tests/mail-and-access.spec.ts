@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { BrowserContext } from '@playwright/test';
 import { test, expect, type Page } from './csp';
 import { signIn, DEMO_PASSWORD } from './sign-in';
 
@@ -25,6 +26,7 @@ function emulatorPasswordCheck(user: string, password: string): number | null {
     ['check-password', '--db', join(dataDir ?? '', 'workmail-emulator.sqlite3'), '--user', user],
     { input: `${password}\n`, encoding: 'utf8' },
   );
+  expect(checked.error, 'workmail-emulator starts (cargo build -p workmail-emulator)').toBeUndefined();
   expect(checked.stderr, 'check-password ran').toBe('');
   return checked.status;
 }
@@ -34,9 +36,22 @@ function serverLog(): string {
   return readFileSync(repoPath(process.env.PORTAL_E2E_LOG ?? 'target/e2e-server.log'), 'utf8');
 }
 
-/** Posts one of the tab's forms and waits for the notice it comes back with. */
+/** Waits for the notice the tab comes back with after a task. */
 async function expectNotice(page: Page, text: string) {
   await expect(page.getByRole('status')).toContainText(text);
+}
+
+/**
+ * Confirms it's the signed-in person (their password, in `tab` or a new tab on /confirm), so
+ * the next seconds of the step-up window (10 s in the end-to-end run) are theirs.
+ */
+async function confirmItsYou(context: BrowserContext, tab?: Page) {
+  const confirmTab = tab ?? (await context.newPage());
+  if (!tab) await confirmTab.goto('/confirm');
+  await confirmTab.getByLabel('Your password').fill(DEMO_PASSWORD);
+  await confirmTab.getByRole('button', { name: 'Confirm' }).click();
+  await expect(confirmTab.getByRole('status')).toContainText('Confirmed');
+  await confirmTab.close();
 }
 
 test('the help desk resets a password: WorkMail takes it, and it is shown once and nowhere else', async ({ page }) => {
@@ -98,22 +113,18 @@ test('an admin adds an address, makes it primary, and puts the old one back', as
   await section.getByLabel('Add an address').fill(alias);
   await section.getByRole('button', { name: 'Add address' }).click();
   await expect(page.getByRole('alert')).toContainText('already in use');
+  await expect(section.getByLabel('Add an address')).toHaveValue(alias);
   await expect(row(alias)).toHaveCount(1);
 
-  // Changing the primary address needs a recent sign-in: confirm first, then two changes.
-  const confirmTab = await context.newPage();
-  await confirmTab.goto('/confirm');
-  await confirmTab.getByLabel('Your password').fill(DEMO_PASSWORD);
-  await confirmTab.getByRole('button', { name: 'Confirm' }).click();
-  await expect(confirmTab.getByRole('status')).toContainText('Confirmed');
-  await confirmTab.close();
-
+  // Changing the primary address needs a recent sign-in.
+  await confirmItsYou(context);
   await row(alias).getByRole('button', { name: 'Make primary' }).click();
   await expectNotice(page, 'The primary address was changed');
   await expect(primary).toContainText(alias);
   // WorkMail keeps the old primary address as an alias.
   await expect(row(original)).toBeVisible();
 
+  await confirmItsYou(context);
   await row(original).getByRole('button', { name: 'Make primary' }).click();
   await expectNotice(page, 'The primary address was changed');
   await expect(primary).toContainText(original);
@@ -149,14 +160,13 @@ test('HR disables a user past the sign-in window after confirming, then enables 
   await expect(page.getByRole('alert')).toContainText("needs you to confirm it's you");
   await expect(section.getByRole('button', { name: 'Disable' })).toBeVisible();
 
+  // The refusal's link opens the confirmation in a new tab.
   const [confirmTab] = await Promise.all([
     context.waitForEvent('page'),
     page.getByRole('link', { name: /Confirm it's you/ }).click(),
   ]);
-  await confirmTab.getByLabel('Your password').fill(DEMO_PASSWORD);
-  await confirmTab.getByRole('button', { name: 'Confirm' }).click();
-  await expect(confirmTab.getByRole('status')).toContainText('Confirmed');
-  await confirmTab.close();
+  await expect(confirmTab).toHaveURL(/\/confirm/);
+  await confirmItsYou(context, confirmTab);
 
   await section.getByLabel('I understand; disable this user').check();
   await section.getByRole('button', { name: 'Disable' }).click();
@@ -167,6 +177,7 @@ test('HR disables a user past the sign-in window after confirming, then enables 
   await page.goto(`/users?q=${user}`);
   await expect(listed).toContainText('Disabled');
   await page.goto(`/users/${user}/tasks`);
+  await confirmItsYou(context);
 
   await section.getByRole('button', { name: 'Enable' }).click();
   await expectNotice(page, 'The user was enabled.');

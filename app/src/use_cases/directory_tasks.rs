@@ -213,10 +213,16 @@ impl Caller {
                     TaskRequest::MakePrimary { .. }
                         | TaskRequest::Enable { .. }
                         | TaskRequest::Disable
-                ) && let Some(fresh) = after.and_then(|a| a.user)
-                {
+                ) {
                     // The address and state are search keys: searches show the change at once.
-                    self.index().update(&fresh);
+                    // The read after the call has the user unless part of it failed.
+                    let fresh = match after.and_then(|a| a.user) {
+                        Some(user) => Some(user),
+                        None => directory.describe_user(id).await.ok(),
+                    };
+                    if let Some(fresh) = fresh {
+                        self.index().update(&fresh);
+                    }
                 }
                 Ok(request.describe())
             }
